@@ -1,0 +1,283 @@
+"""The neighbourhood: community (社区) → compounds (小区) → buildings (楼栋) → households.
+
+Residents are numbered so that each building, and each compound, is a contiguous range of
+indices; the social network is kept as a symmetric CSR adjacency (``scipy.sparse``) that the
+model multiplies in bulk. A networkx graph is built only on request (:func:`to_networkx`),
+because at a million residents it would cost gigabytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = [
+    "NetworkFileError",
+    "Neighbourhood",
+    "FILE_ATTRIBUTES",
+    "generate",
+    "read_network_file",
+    "to_networkx",
+]
+
+#: Node attributes read from a user's network file, and what each may hold.
+FILE_ATTRIBUTES = {
+    "building": "any label; residents with the same label share a building (楼栋)",
+    "compound": "any label; buildings with the same label form a compound (小区)",
+    "age_group": "'youth', 'working' or 'retired'",
+    "low_income": "true/false or 1/0: a low-income (低保) household",
+    "party": "true/false or 1/0: a Party member (党员)",
+    "employed": "true/false or 1/0",
+}
+AGE_CODES = {"youth": 0, "working": 1, "retired": 2}
+
+
+class NetworkFileError(ValueError):
+    """A network file that is missing or cannot be used; the message names file and cause."""
+
+
+@dataclass
+class Neighbourhood:
+    """Where everyone lives and who knows whom."""
+
+    building: np.ndarray  # int32, one per resident, contiguous and sorted
+    compound: np.ndarray  # int32, compound of each resident
+    adjacency: sp.csr_array  # symmetric 0/1 float32, no self-ties
+    #: Resident attributes supplied by a network file (name → array), if any.
+    attributes: dict[str, np.ndarray] = field(default_factory=dict)
+    #: Original node labels of a file network, by resident index.
+    node_labels: list | None = None
+
+    @property
+    def n(self) -> int:
+        return int(self.building.shape[0])
+
+
+def nested_layout(n: int, building_size: int, buildings_per_compound: int):
+    """Assign residents to buildings and buildings to compounds in index order."""
+    building = (np.arange(n, dtype=np.int64) // building_size).astype(np.int32)
+    compound = (building // buildings_per_compound).astype(np.int32)
+    return building, compound
+
+
+def _group_bounds(groups: np.ndarray):
+    """Start index and size of each contiguous group id 0..G-1."""
+    sizes = np.bincount(groups)
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    return starts, sizes
+
+
+def _sample_level(rng, groups, subgroups, k):
+    """Edges inside each group but outside each subgroup, about ``k`` per resident.
+
+    A stochastic block model sampled edge by edge: each group draws a Poisson number of
+    uniformly random pairs, so the cost is proportional to the number of edges, not to the
+    number of pairs. Pairs that fall inside one subgroup (or are self-pairs) are dropped, and
+    the edge count is raised to make up for them.
+    """
+    if k <= 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    starts, sizes = _group_bounds(groups)
+    if subgroups is None:
+        same = sizes.astype(float)  # only self-pairs are dropped
+    else:
+        # expected share of random pairs that land in the same subgroup
+        sub_sizes = np.bincount(subgroups).astype(float)
+        sub_group = groups[np.concatenate(([0], np.cumsum(np.bincount(subgroups))[:-1]))]
+        same = np.bincount(sub_group, weights=sub_sizes**2, minlength=sizes.size)
+    sizes_f = sizes.astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        keep = np.where(sizes_f > 0, 1.0 - same / np.maximum(sizes_f, 1) ** 2, 0.0)
+        lam = np.where(keep > 1e-9, sizes_f * k / 2.0 / keep, 0.0)
+    m = rng.poisson(lam)
+    g = np.repeat(np.arange(sizes.size), m)
+    u = starts[g] + (rng.random(g.size) * sizes[g]).astype(np.int64)
+    v = starts[g] + (rng.random(g.size) * sizes[g]).astype(np.int64)
+    ok = u != v
+    if subgroups is not None:
+        ok &= subgroups[u] != subgroups[v]
+    return u[ok], v[ok]
+
+
+def nested_sbm_edges(rng, building, compound, k_building, k_compound, k_community):
+    """Nested stochastic block model: dense in buildings, sparser in compounds, few across."""
+    community = np.zeros_like(building)
+    parts = [
+        _sample_level(rng, building, None, k_building),
+        _sample_level(rng, compound, building, k_compound),
+        _sample_level(rng, community, compound, k_community),
+    ]
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def watts_strogatz_edges(rng, n, k, p):
+    """Small-world ring over residents in building order (networkx)."""
+    k = min(k, n - 1 - (n - 1) % 2) if n > 2 else 0
+    g = nx.watts_strogatz_graph(n, k, p, seed=int(rng.integers(2**31)))
+    e = np.array(g.edges(), dtype=np.int64).reshape(-1, 2)
+    return e[:, 0], e[:, 1]
+
+
+def adjacency_from_edges(n: int, u: np.ndarray, v: np.ndarray) -> sp.csr_array:
+    """Symmetric, deduplicated 0/1 adjacency without self-ties."""
+    u = np.asarray(u, dtype=np.int64)
+    v = np.asarray(v, dtype=np.int64)
+    ok = u != v
+    lo, hi = np.minimum(u[ok], v[ok]), np.maximum(u[ok], v[ok])
+    key = np.unique(lo * n + hi)
+    lo, hi = key // n, key % n
+    rows = np.concatenate([lo, hi])
+    cols = np.concatenate([hi, lo])
+    data = np.ones(rows.size, dtype=np.float32)
+    a = sp.csr_array((data, (rows, cols)), shape=(n, n))
+    a.sum_duplicates()
+    return a
+
+
+def generate(rng: np.random.Generator, params: dict) -> Neighbourhood:
+    """Build the neighbourhood from parameters: a file if given, else a generated network."""
+    if params["network_file"]:
+        return read_network_file(
+            params["network_file"], params["building_size"], params["buildings_per_compound"]
+        )
+    n = params["n_residents"]
+    building, compound = nested_layout(
+        n, params["building_size"], params["buildings_per_compound"]
+    )
+    if params["network_kind"] == "watts_strogatz":
+        u, v = watts_strogatz_edges(rng, n, params["ws_k"], params["ws_p"])
+    else:
+        u, v = nested_sbm_edges(
+            rng,
+            building,
+            compound,
+            params["ties_building"],
+            params["ties_compound"],
+            params["ties_community"],
+        )
+    return Neighbourhood(building, compound, adjacency_from_edges(n, u, v))
+
+
+def _as_bool(path, node, name, value) -> bool:
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes", "1.0"):
+        return True
+    if text in ("false", "0", "no", "0.0", ""):
+        return False
+    raise NetworkFileError(
+        f"{path}: node {node!r} has {name}={value!r}; expected true/false or 1/0"
+    )
+
+
+def _codes(labels: list) -> np.ndarray:
+    """Map arbitrary labels to 0..K-1 in order of first appearance."""
+    index: dict = {}
+    return np.array([index.setdefault(x, len(index)) for x in labels], dtype=np.int64)
+
+
+def read_network_file(path, building_size: int = 40, buildings_per_compound: int = 10):
+    """Read a GraphML or edge-list network; see :data:`FILE_ATTRIBUTES` for node attributes.
+
+    Missing ``building`` / ``compound`` attributes fall back to chunks of
+    ``building_size`` residents and ``buildings_per_compound`` buildings in node order.
+    Residents are renumbered so that each building is a contiguous range.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise NetworkFileError(f"network file {str(path)!r} does not exist or is not a file")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".graphml", ".xml"):
+            g = nx.read_graphml(path)
+        elif suffix in (".edgelist", ".edges", ".txt", ".csv", ".tsv"):
+            delim = "," if suffix == ".csv" else None
+            g = nx.read_edgelist(path, delimiter=delim, nodetype=str, data=False)
+        else:
+            raise NetworkFileError(
+                f"{path}: unknown network format {suffix!r}; use .graphml, .edgelist, "
+                ".edges, .txt, .csv or .tsv"
+            )
+    except NetworkFileError:
+        raise
+    except Exception as exc:  # networkx raises many kinds on malformed input
+        raise NetworkFileError(f"{path}: cannot read the network ({exc})") from exc
+    if g.is_directed():
+        g = g.to_undirected()
+    nodes = list(g.nodes())
+    n = len(nodes)
+    if n < 2:
+        raise NetworkFileError(f"{path}: the network has {n} node(s); at least 2 are needed")
+    data = [g.nodes[x] for x in nodes]
+    if all("building" in d for d in data):
+        building = _codes([d["building"] for d in data])
+    elif any("building" in d for d in data):
+        missing = next(x for x, d in zip(nodes, data) if "building" not in d)
+        raise NetworkFileError(f"{path}: node {missing!r} has no 'building' attribute")
+    else:
+        building = np.arange(n) // building_size
+    if all("compound" in d for d in data):
+        compound_of = _codes([d["compound"] for d in data])
+        # one compound per building: the first seen wins, conflicts are an error
+        first = {}
+        for node, b, c in zip(nodes, building, compound_of):
+            if first.setdefault(b, c) != c:
+                raise NetworkFileError(
+                    f"{path}: node {node!r} puts building {data[nodes.index(node)]['building']!r}"
+                    " in two compounds"
+                )
+        compound = compound_of
+    else:
+        compound = building // buildings_per_compound
+    order = np.lexsort((np.arange(n), building, compound))
+    # renumber buildings and compounds contiguously in the new order
+    b_sorted, c_sorted = building[order], compound[order]
+    new_b = np.concatenate(([0], np.cumsum((np.diff(b_sorted) != 0) | (np.diff(c_sorted) != 0))))
+    new_c = np.concatenate(([0], np.cumsum(np.diff(c_sorted) != 0)))
+    position = np.empty(n, dtype=np.int64)
+    position[order] = np.arange(n)
+    idx = {x: i for i, x in enumerate(nodes)}
+    e = np.array([(idx[a], idx[b]) for a, b in g.edges()], dtype=np.int64).reshape(-1, 2)
+    attributes: dict[str, np.ndarray] = {}
+    labels = [nodes[i] for i in order]
+    sorted_data = [data[i] for i in order]
+    if any("age_group" in d for d in data):
+        ages = []
+        for node, d in zip(labels, sorted_data):
+            a = str(d.get("age_group", "")).strip().lower()
+            if a not in AGE_CODES:
+                raise NetworkFileError(
+                    f"{path}: node {node!r} has age_group={d.get('age_group')!r}; "
+                    "expected 'youth', 'working' or 'retired'"
+                )
+            ages.append(AGE_CODES[a])
+        attributes["age_group"] = np.array(ages, dtype=np.int8)
+    for name in ("low_income", "party", "employed"):
+        if any(name in d for d in data):
+            attributes[name] = np.array(
+                [_as_bool(path, x, name, d.get(name, False)) for x, d in zip(labels, sorted_data)]
+            )
+    return Neighbourhood(
+        building=new_b.astype(np.int32),
+        compound=new_c.astype(np.int32),
+        adjacency=adjacency_from_edges(n, position[e[:, 0]], position[e[:, 1]]),
+        attributes=attributes,
+        node_labels=labels,
+    )
+
+
+def to_networkx(hood: Neighbourhood) -> nx.Graph:
+    """The social network as a networkx graph with building and compound attributes."""
+    g = nx.Graph()
+    g.add_nodes_from(
+        (i, {"building": int(b), "compound": int(c)})
+        for i, (b, c) in enumerate(zip(hood.building, hood.compound))
+    )
+    coo = sp.triu(hood.adjacency, k=1).tocoo()
+    g.add_edges_from(zip(coo.row.tolist(), coo.col.tolist()))
+    return g

@@ -1,0 +1,406 @@
+"""The one parameter registry (参数表).
+
+Every parameter is declared once here: name, type, default, range, unit, English and
+Chinese label, description and the paper's term. Model validation, the CLI's ``--set`` and
+``params`` listing, the ODD parameter table (and later the dashboard and sweep specs) are
+all derived from :data:`PARAMS`, so a new lever is one entry here plus its mechanism.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "GROUPS",
+    "PARAMS",
+    "Param",
+    "ParameterError",
+    "defaults",
+    "parse_value",
+    "validate",
+    "validate_one",
+]
+
+
+class ParameterError(ValueError):
+    """A parameter name or value that the registry does not allow."""
+
+
+#: Display groups, in order (community, residents, services, levers).
+GROUPS: dict[str, tuple[str, str]] = {
+    "community": ("Community", "社区"),
+    "residents": ("Residents", "居民"),
+    "services": ("Services", "服务与部门"),
+    "levers": ("Levers (interventions)", "干预杠杆"),
+}
+
+
+@dataclass(frozen=True)
+class Param:
+    """One model parameter and everything needed to validate, show and document it."""
+
+    name: str
+    type: type
+    default: Any
+    label_en: str
+    label_zh: str
+    description: str
+    group: str
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] | None = None
+    unit: str = ""
+    paper: str = ""
+    #: Source of the default: "paper", "survey", "assumption" or "structural".
+    source: str = "assumption"
+    #: Levers may be switched mid-run by an intervention schedule; structure may not.
+    lever: bool = False
+
+    def allowed(self) -> str:
+        """Human-readable statement of the allowed values."""
+        if self.type is bool:
+            return "true or false"
+        if self.choices is not None:
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        if self.type is str:
+            return "a string"
+        kind = "an integer" if self.type is int else "a number"
+        return f"{kind} in [{_fmt(self.low)}, {_fmt(self.high)}]"
+
+
+def _fmt(x: float | None) -> str:
+    if x is None:
+        return "…"
+    return f"{x:g}"
+
+
+_P: list[Param] = [
+    # ------------------------------------------------------------------ community
+    Param("n_residents", int, 2000, "Residents (households)", "居民户数",
+          "Number of resident households; each resident agent speaks for one household.",
+          "community", 50, 5_000_000, unit="households", source="structural"),
+    Param("building_size", int, 40, "Households per building", "每栋楼户数",
+          "Households in one building (楼栋), the lowest level of the nested neighbourhood.",
+          "community", 2, 1000, unit="households", paper="楼栋", source="structural"),
+    Param("buildings_per_compound", int, 10, "Buildings per compound", "每个小区楼栋数",
+          "Buildings grouped into one compound (小区), which has its own Party branch.",
+          "community", 1, 1000, unit="buildings", paper="小区", source="structural"),
+    Param("grid_households", int, 400, "Households per grid", "每网格户数",
+          "Households served by one grid worker; Chinese practice is 300–500 per grid.",
+          "community", 20, 5000, unit="households", paper="网格", source="paper"),
+    Param("network_kind", str, "nested_sbm", "Social network model", "社会网络模型",
+          "nested_sbm: dense ties in a building, sparser in a compound, few across; "
+          "watts_strogatz: a small-world ring over the residents in building order.",
+          "community", choices=("nested_sbm", "watts_strogatz"), source="assumption"),
+    Param("network_file", str, "", "Network file (GraphML / edge list)", "自定义网络文件",
+          "Path to a GraphML (.graphml) or edge-list (.edgelist/.txt/.csv) file; when set, "
+          "it replaces the generated network and sets the number of residents.",
+          "community", source="structural"),
+    Param("ties_building", float, 6.0, "Ties within building", "楼内关系数",
+          "Expected number of neighbour ties a resident has inside the own building.",
+          "community", 0, 100, unit="ties"),
+    Param("ties_compound", float, 2.0, "Ties within compound", "小区内关系数",
+          "Expected ties to residents of other buildings in the same compound.",
+          "community", 0, 100, unit="ties"),
+    Param("ties_community", float, 0.5, "Ties across compounds", "跨小区关系数",
+          "Expected ties to residents of other compounds.",
+          "community", 0, 100, unit="ties"),
+    Param("ws_k", int, 8, "Small-world degree", "小世界网络度数",
+          "Watts–Strogatz: each resident is tied to its k nearest residents in the ring.",
+          "community", 2, 100, unit="ties"),
+    Param("ws_p", float, 0.1, "Small-world rewiring", "小世界重连概率",
+          "Watts–Strogatz: probability that a tie is rewired to a random resident.",
+          "community", 0, 1),
+    Param("party_share", float, 0.08, "Party member share", "党员比例",
+          "Share of residents who are Party members (党员), organised into a Party group "
+          "per building, a branch per compound and the community Party committee.",
+          "community", 0, 1, paper="社区党委—党支部—党小组", source="assumption"),
+    Param("retired_share", float, 0.30, "Retired share", "退休居民比例",
+          "Share of residents who are retired.", "community", 0, 1),
+    Param("youth_share", float, 0.20, "Youth share", "青年比例",
+          "Share of residents aged 18–29; the rest are working-age.", "community", 0, 1),
+    Param("low_income_share", float, 0.06, "Low-income share", "低保户比例",
+          "Share of households on minimum-living support (低保).", "community", 0, 1,
+          paper="低保家庭"),
+    Param("employed_share", float, 0.85, "Employed share of working-age", "在职比例",
+          "Share of working-age and young residents who are employed (less time).",
+          "community", 0, 1, paper="在职人员"),
+    # ------------------------------------------------------------------ residents
+    Param("initial_efficacy", float, 0.6, "Initial efficacy", "初始效能感",
+          "Mean initial sense that taking part matters (Beta-distributed across residents).",
+          "residents", 0.01, 0.99),
+    Param("need_rate_youth", float, 0.015, "Weekly need rate, youth", "青年每周诉求概率",
+          "Chance per week that a young resident has a new problem (急难愁盼).",
+          "residents", 0, 1, unit="per week", paper="急难愁盼"),
+    Param("need_rate_working", float, 0.025, "Weekly need rate, working-age",
+          "在职年龄每周诉求概率", "Chance per week that a working-age resident has a new problem.",
+          "residents", 0, 1, unit="per week", paper="急难愁盼"),
+    Param("need_rate_retired", float, 0.05, "Weekly need rate, retired", "退休每周诉求概率",
+          "Chance per week that a retired resident has a new problem (elderly care, health).",
+          "residents", 0, 1, unit="per week", paper="急难愁盼"),
+    Param("need_rate_low_income_extra", float, 0.03, "Extra need rate, low-income",
+          "低保户额外诉求概率", "Added weekly chance of a problem for low-income households "
+          "(benefits, housing).", "residents", 0, 1, unit="per week"),
+    Param("shared_issue_rate", float, 0.01, "Shared issue rate per building",
+          "楼栋共性问题概率", "Chance per week that a building gets a shared problem (lift, "
+          "renovation, sanitation) that touches every household in it.",
+          "residents", 0, 1, unit="per week", paper="老旧小区改造"),
+    Param("complex_share", float, 0.5, "Complex share of personal problems", "复杂诉求比例",
+          "Share of personal problems a grid worker cannot solve alone (needs a department).",
+          "residents", 0, 1),
+    Param("issue_lapse_weeks", int, 4, "Weeks before an unreported problem lapses",
+          "未反映问题搁置周数", "A problem not reported within this many weeks is given up on.",
+          "residents", 1, 52, unit="weeks"),
+    Param("report_base", float, -1.0, "Reporting propensity (intercept)", "反映问题倾向",
+          "Log-odds of reporting a problem this week at zero efficacy and no cost.",
+          "residents", -10, 10, unit="log-odds"),
+    Param("activity_base", float, -3.5, "Activity propensity (intercept)", "参与活动倾向",
+          "Log-odds of attending a community activity held in the building at zero efficacy.",
+          "residents", -10, 10, unit="log-odds"),
+    Param("efficacy_weight", float, 4.0, "Weight of efficacy", "效能感权重",
+          "How strongly the sense that taking part matters raises the log-odds of taking part.",
+          "residents", 0, 20, unit="log-odds"),
+    Param("neighbour_weight", float, 1.5, "Weight of neighbours taking part", "邻里带动权重",
+          "Log-odds added when all of a resident's ties took part recently.",
+          "residents", 0, 20, unit="log-odds"),
+    Param("mobilisation_weight", float, 1.0, "Weight of Party mobilisation", "党员动员权重",
+          "Log-odds added for a resident contacted by a Party member this week.",
+          "residents", 0, 20, unit="log-odds", paper="丰富动员方式"),
+    Param("party_engagement", float, 1.5, "Party member engagement", "党员参与倾向",
+          "Log-odds added for Party members, who are expected to take part.",
+          "residents", 0, 20, unit="log-odds"),
+    Param("low_income_engagement", float, 1.0, "Low-income engagement", "低保户参与倾向",
+          "Log-odds added for low-income households, whose benefits run through the community.",
+          "residents", 0, 20, unit="log-odds", paper="低保家庭"),
+    Param("participation_cost", float, 3.0, "Cost of taking part", "参与成本",
+          "Log-odds lost per unit of missing free time (employed residents have little).",
+          "residents", 0, 20, unit="log-odds", paper="中青年和在职人员参与较少"),
+    Param("offline_channel_cost", float, 1.0, "Offline channel cost", "线下渠道成本",
+          "Extra log-odds cost of reporting in person for residents who prefer online channels.",
+          "residents", 0, 20, unit="log-odds"),
+    Param("patience_weeks", float, 4.0, "Patience", "等待耐心",
+          "Weeks a resident will wait; a later fix is worth patience / weeks taken.",
+          "residents", 0.5, 52, unit="weeks"),
+    Param("aspiration", float, 0.5, "Aspiration level", "期望水平",
+          "Outcome value a resident expects; better outcomes raise efficacy, worse lower it.",
+          "residents", 0, 1),
+    Param("learning_gain", float, 0.15, "Learning rate, good outcomes", "正向学习率",
+          "Bush–Mosteller rate at which good outcomes raise efficacy.",
+          "residents", 0, 1),
+    Param("learning_loss", float, 0.35, "Learning rate, bad outcomes", "负向学习率",
+          "Rate at which bad outcomes lower efficacy; above the gain: trust is lost faster "
+          "than it is regained.", "residents", 0, 1, paper="参不参与都一样"),
+    Param("word_of_mouth", float, 0.05, "Word of mouth", "口碑传播",
+          "Weekly pull of a resident's efficacy towards the mean of the ties' efficacy.",
+          "residents", 0, 1, unit="per week"),
+    Param("disengaged_threshold", float, 0.2, "Disengaged below", "消极参与阈值",
+          "Efficacy under which a resident counts as disengaged.", "residents", 0, 1),
+    Param("notice_prob", float, 0.7, "Chance to notice an unannounced fix", "自行察觉概率",
+          "Chance that a resident who is not told still notices that the problem was fixed.",
+          "residents", 0, 1),
+    Param("told_unresolved_value", float, 0.35, "Value of an honest answer", "如实反馈价值",
+          "Outcome value of being told what happened when the problem was not fixed.",
+          "residents", 0, 1, paper="反馈信息"),
+    Param("activity_weight", float, 0.25, "Weight of an activity in learning", "活动学习权重",
+          "How much attending an activity or meeting teaches, relative to a case outcome.",
+          "residents", 0, 1),
+    Param("irrelevant_fix_value", float, 0.25, "Value of an irrelevant fix", "不对路处置价值",
+          "Outcome value of a fix that does not meet the need, relative to a relevant one.",
+          "residents", 0, 1),
+    # ------------------------------------------------------------------ services
+    Param("grid_capacity", float, 25.0, "Grid worker capacity", "网格员工作容量",
+          "Cases a full-time grid worker could handle per week with no other duties.",
+          "services", 0, 500, unit="cases/week"),
+    Param("department_capacity", float, 12.0, "Department capacity", "职能部门处理能力",
+          "Escalated cases all departments together could work per week, per 1,000 "
+          "households, before attention and paperwork.",
+          "services", 0, 500, unit="cases/week per 1,000"),
+    Param("department_attention", float, 0.5, "Department attention without whistle",
+          "部门对社区案件的投入", "Share of department capacity given to community cases when "
+          "no whistle obliges departments to report (报到).", "services", 0, 1),
+    Param("simple_solve_prob", float, 0.7, "Grid worker solve rate", "网格员解决率",
+          "Chance a non-professional grid worker really solves a simple case.",
+          "services", 0, 1),
+    Param("professional_bonus", float, 0.2, "Professional bonus", "专业社工加成",
+          "Added solve rate, feedback and relevance of certified social workers.",
+          "services", 0, 1, paper="专业社工"),
+    Param("case_relevance", float, 0.7, "Relevance of a fix", "处置对路概率",
+          "Chance that a fix meets the need as the resident saw it.", "services", 0, 1),
+    Param("case_cost", float, 0.05, "Cost of a department case", "部门案件成本",
+          "Budget a department spends to fix one escalated personal case.",
+          "services", 0, 100, unit="10k CNY"),
+    Param("shared_case_cost", float, 2.0, "Cost of a shared fix", "共性问题成本",
+          "Budget needed to fix a building's shared problem (lift, renovation).",
+          "services", 0, 1000, unit="10k CNY"),
+    Param("case_timeout_weeks", int, 26, "Case timeout", "案件超时",
+          "Weeks after which an open case is abandoned.", "services", 1, 520, unit="weeks"),
+    Param("paper_closure_prob", float, 0.4, "Paper closure rate under trace assessment",
+          "留痕考核下“纸面办结”概率", "Weekly chance that an overdue department case is closed "
+          "on paper without a fix when assessment counts traces and completion.",
+          "services", 0, 1, paper="痕迹化, 过度留痕"),
+    Param("paper_closure_after_weeks", int, 4, "Overdue after", "逾期周数",
+          "Weeks at a department after which a case counts as overdue.",
+          "services", 1, 104, unit="weeks"),
+    Param("results_paper_factor", float, 0.2, "Paper closures left under results",
+          "结果导向下纸面办结系数", "Share of the paper-closure rate that remains when "
+          "assessment counts results and satisfaction.", "services", 0, 1, paper="结果导向"),
+    Param("lost_case_prob", float, 0.1, "Lost offline reports", "线下诉求遗失率",
+          "Chance an offline report is never registered (no integrated platform).",
+          "services", 0, 1, paper="叠床架屋"),
+    Param("activity_every_weeks", int, 4, "Activity interval", "党建活动间隔",
+          "Weeks between Party-group activities in each building.", "services", 1, 52,
+          unit="weeks"),
+    Param("formalist_relevance", float, 0.25, "Relevance of staged activities",
+          "自编自导活动相关度", "Chance an activity meets residents' needs under trace "
+          "assessment (self-staged activities, 自编自导).", "services", 0, 1,
+          paper="自编自导, 自吹自唱"),
+    Param("results_relevance", float, 0.7, "Relevance under results assessment",
+          "结果导向下活动相关度", "Chance an activity meets residents' needs when assessment "
+          "counts results and satisfaction.", "services", 0, 1, paper="结果导向"),
+    Param("party_outreach", float, 3.0, "Party outreach contacts", "党员联系户数",
+          "Neighbours in the own building a Party member contacts per week.",
+          "services", 0, 50, unit="households/week", paper="党小组(楼栋)"),
+    Param("party_grid_capacity", float, 1.0, "Part-time grid capacity", "兼职网格员容量",
+          "Simple cases a Party member solves per week as a part-time grid worker.",
+          "services", 0, 50, unit="cases/week", paper="兼职网格员"),
+    Param("incentive_cost", float, 0.002, "Cost of a resident incentive", "居民激励成本",
+          "Budget per participating household per week at full incentive.",
+          "services", 0, 10, unit="10k CNY"),
+    Param("performance_pay_cost", float, 0.1, "Cost of performance pay", "绩效工资成本",
+          "Budget per grid worker per week at full performance pay.",
+          "services", 0, 100, unit="10k CNY"),
+    # ------------------------------------------------------------------ levers
+    Param("feedback_prob", float, 0.2, "Feedback loop", "反馈闭环",
+          "Chance a resident is told what happened to the case, fixed or not.",
+          "levers", 0, 1, paper="收集意见—协商办理—落实推进—反馈信息", lever=True),
+    Param("whistle", bool, False, "Whistle & report", "吹哨报到",
+          "Escalated cases get full department attention, priority and a deadline.",
+          "levers", paper="街乡吹哨、部门报到", lever=True),
+    Param("whistle_deadline_weeks", int, 2, "Whistle deadline", "报到时限",
+          "Weeks a department has to answer a whistled case.", "levers", 1, 52,
+          unit="weeks", paper="街乡吹哨、部门报到", lever=True),
+    Param("push_down_share", float, 0.35, "Tasks pushed down", "下派任务占比",
+          "Share of grid workers' time eaten by tasks departments push down.",
+          "levers", 0, 0.95, paper="甩包袱, 身兼数职, 多头领导", lever=True),
+    Param("paperwork_share", float, 0.25, "Paperwork share", "台账留痕占比",
+          "Share of grid workers', departments' and Party members' time spent on ledgers "
+          "for assessment.",
+          "levers", 0, 0.95, paper="看台账, 查记录, 痕迹化", lever=True),
+    Param("assessment", str, "trace", "Assessment", "考核方式",
+          "trace: counts records and completion, so overdue cases get closed on paper and "
+          "activities are staged; results: counts satisfaction and real results.",
+          "levers", choices=("trace", "results"), paper="结果导向, 满意率", lever=True),
+    Param("resident_incentive", float, 0.0, "Resident incentive", "居民参与激励",
+          "Reward for taking part (points, recognition), in log-odds at full strength 1.",
+          "levers", 0, 1, paper="激发群众主体意识", lever=True),
+    Param("worker_performance_pay", float, 0.0, "Grid worker performance pay", "绩效工资",
+          "Share of pay tied to performance; raises effective capacity by up to 40 %.",
+          "levers", 0, 1, paper="绩效工资, 薪酬制", lever=True),
+    Param("department_budget", float, 60.0, "Department budget", "部门预算",
+          "Yearly budget for fixing escalated cases, per 1,000 households.",
+          "levers", 0, 10_000, unit="10k CNY/year per 1,000", paper="专项资金",
+          lever=True),
+    Param("approval_delay_weeks", int, 6, "Approval delay", "审批周期",
+          "Weeks of layered approval before a department may spend special funds on a "
+          "shared fix (lift, renovation).",
+          "levers", 0, 52, unit="weeks", paper="层层审批", lever=True),
+    Param("community_fund", float, 0.0, "Community fund", "社区基金",
+          "Yearly fund per 1,000 households that lets grid workers fix complex personal "
+          "cases without escalation.", "levers", 0, 10_000,
+          unit="10k CNY/year per 1,000", paper="社区经济 (葫芦岛)", lever=True),
+    Param("professional_share", float, 0.234, "Professional social workers", "专业社工比例",
+          "Share of grid workers who are certified professional social workers.",
+          "levers", 0, 1, paper="专业社工仅占23.4%", source="paper", lever=True),
+    Param("grid_plus_branch", bool, False, "Grid + branch", "网格+支部",
+          "Party members serve as part-time grid workers in their buildings.",
+          "levers", paper="网格+支部, 兼职网格员", lever=True),
+    Param("online_platform", bool, False, "Integrated online platform", "线上线下一体化平台",
+          "One platform for online and offline complaints: cheaper reporting for those who "
+          "prefer online, fewer lost cases.", "levers", paper="整合线上线下信访投诉平台",
+          lever=True),
+    Param("deliberation_every_weeks", int, 0, "Deliberation interval", "议事协商间隔",
+          "Weeks between compound deliberation meetings (0 = none). Residents co-decide "
+          "shared problems, which become relevant and get priority.",
+          "levers", 0, 52, unit="weeks", paper="联席会议, 民情恳谈, 议事协商", lever=True),
+    Param("reform_week", int, 52, "Week levers switch on", "改革启动周",
+          "Week at which a named scenario's levers switch on (0 = from the start).",
+          "levers", 0, 10_000, unit="week"),
+]
+
+#: The registry: parameter name → :class:`Param`, in display order.
+PARAMS: dict[str, Param] = {p.name: p for p in _P}
+assert len(PARAMS) == len(_P), "duplicate parameter names"
+
+
+def defaults() -> dict[str, Any]:
+    """All parameters at their defaults (the status quo the paper criticises)."""
+    return {name: p.default for name, p in PARAMS.items()}
+
+
+def _unknown(name: str) -> ParameterError:
+    close = difflib.get_close_matches(name, PARAMS, n=3, cutoff=0.5)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    return ParameterError(
+        f"unknown parameter {name!r}{hint} (`civicloop params` lists all {len(PARAMS)})"
+    )
+
+
+def validate_one(name: str, value: Any) -> Any:
+    """Check one value against the registry; return it in its canonical type."""
+    if name not in PARAMS:
+        raise _unknown(name)
+    p = PARAMS[name]
+    bad = ParameterError(f"{name}={value!r} is not allowed: expected {p.allowed()}")
+    if p.type is bool:
+        if isinstance(value, bool) or type(value).__name__ == "bool_":
+            return bool(value)
+        raise bad
+    if p.type is str:
+        if not isinstance(value, str):
+            raise bad
+        if p.choices is not None and value not in p.choices:
+            raise bad
+        return value
+    if isinstance(value, bool) or not hasattr(value, "__float__"):
+        raise bad
+    if p.type is int:
+        if float(value) != int(value):
+            raise bad
+        value = int(value)
+    else:
+        value = float(value)
+        if value != value:  # NaN
+            raise bad
+    if (p.low is not None and value < p.low) or (p.high is not None and value > p.high):
+        raise bad
+    return value
+
+
+def validate(values: dict[str, Any]) -> dict[str, Any]:
+    """Validate a partial parameter mapping; return it with canonical types."""
+    return {name: validate_one(name, value) for name, value in values.items()}
+
+
+def parse_value(name: str, text: str) -> Any:
+    """Parse a command-line string (``--set name=value``) into a validated value."""
+    if name not in PARAMS:
+        raise _unknown(name)
+    p = PARAMS[name]
+    if p.type is bool:
+        low = text.strip().lower()
+        if low in ("true", "1", "yes", "on"):
+            return True
+        if low in ("false", "0", "no", "off"):
+            return False
+        raise ParameterError(f"{name}={text!r} is not allowed: expected {p.allowed()}")
+    if p.type is str:
+        return validate_one(name, text)
+    try:
+        number = float(text)
+    except ValueError:
+        raise ParameterError(
+            f"{name}={text!r} is not allowed: expected {p.allowed()}"
+        ) from None
+    return validate_one(name, number)

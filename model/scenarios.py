@@ -1,0 +1,125 @@
+"""Named scenarios: lever values that switch on at ``reform_week`` (default 52).
+
+Each entry: ``label_en``/``label_zh``, ``paper`` (the paper's words), ``description`` (one
+line for the dashboard and docs) and ``levers`` (parameter values, validated against the
+registry). The baseline has no levers: the defaults are the status quo the paper criticises.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SCENARIOS: dict[str, dict[str, Any]] = {
+    "baseline": {
+        "label_en": "Status quo",
+        "label_zh": "现状",
+        "paper": "参不参与都一样",
+        "description": "Slow, trace-assessed, formalist services; no reform.",
+        "levers": {},
+    },
+    "feedback_loop": {
+        "label_en": "Close the feedback loop",
+        "label_zh": "反馈闭环",
+        "paper": "收集意见—协商办理—落实推进—反馈信息",
+        "description": "Residents are told what happened to their case, fixed or not.",
+        "levers": {"feedback_prob": 0.9},
+    },
+    "whistle_and_report": {
+        "label_en": "Whistle and report",
+        "label_zh": "吹哨报到",
+        "paper": "街乡吹哨、部门报到",
+        "description": "Departments give escalated cases full attention within a deadline.",
+        "levers": {"whistle": True, "whistle_deadline_weeks": 2},
+    },
+    "burden_reduction": {
+        "label_en": "Burden reduction",
+        "label_zh": "摘牌减负",
+        "paper": "摘牌减负, 禁止职能部门直接向社区推派任务",
+        "description": "Departments may no longer push their tasks down to grid workers.",
+        "levers": {"push_down_share": 0.1},
+    },
+    "anti_formalism": {
+        "label_en": "Results-based assessment",
+        "label_zh": "结果导向考核",
+        "paper": "强化结果导向, 扩大群众满意度在考核中的比重, 避免过度留痕",
+        "description": "Assessment counts satisfaction, not ledgers: less paperwork, fewer "
+        "paper closures, relevant activities.",
+        "levers": {"assessment": "results", "paperwork_share": 0.1},
+    },
+    "resident_incentives": {
+        "label_en": "Resident incentives",
+        "label_zh": "居民激励",
+        "paper": "激发群众主体意识, 变“要我参与”为“我要参与”",
+        "description": "Rewards (points, recognition) for taking part.",
+        "levers": {"resident_incentive": 1.0},
+    },
+    "worker_incentives": {
+        "label_en": "Performance pay",
+        "label_zh": "绩效薪酬",
+        "paper": "推行薪酬制, 增加社区干部绩效考核工资的比例",
+        "description": "Grid workers' pay tied to performance: more effective capacity.",
+        "levers": {"worker_performance_pay": 1.0},
+    },
+    "funding": {
+        "label_en": "Funding",
+        "label_zh": "资金保障",
+        "paper": "项目债券资金, 专项资金, 社区经济(葫芦岛)",
+        "description": "Larger department budget, faster approval and a community fund.",
+        "levers": {"department_budget": 150.0, "approval_delay_weeks": 2, "community_fund": 30.0},
+    },
+    "professionalisation": {
+        "label_en": "Professional social workers",
+        "label_zh": "专业化队伍",
+        "paper": "专业社工在社会工作者中仅占23.4%; 培养培训专业化队伍",
+        "description": "Most grid workers become certified professional social workers.",
+        "levers": {"professional_share": 0.8},
+    },
+    "grid_plus_branch": {
+        "label_en": "Grid + branch",
+        "label_zh": "网格+支部",
+        "paper": "通过“网格+支部”的形式; 以党员为骨干的兼职网格员",
+        "description": "Party members serve as part-time grid workers in their buildings.",
+        "levers": {"grid_plus_branch": True},
+    },
+    "integrated_platform": {
+        "label_en": "Integrated platform",
+        "label_zh": "一体化平台",
+        "paper": "整合各类线上、线下信访投诉平台",
+        "description": "One online/offline complaint platform: cheaper reporting, no lost cases.",
+        "levers": {"online_platform": True},
+    },
+    "deliberation": {
+        "label_en": "Deliberation",
+        "label_zh": "议事协商",
+        "paper": "联席会议、民情恳谈、议事协商",
+        "description": "Monthly compound meetings where residents co-decide shared problems.",
+        "levers": {"deliberation_every_weeks": 4},
+    },
+    "beijing_reform": {
+        "label_en": "Beijing reform",
+        "label_zh": "北京模式",
+        "paper": "街乡吹哨、部门报到; 接诉即办; 结果导向",
+        "description": "Whistle and report, a closed feedback loop and results-based "
+        "assessment together.",
+        "levers": {
+            "whistle": True,
+            "whistle_deadline_weeks": 2,
+            "feedback_prob": 0.9,
+            "assessment": "results",
+            "paperwork_share": 0.1,
+        },
+    },
+}
+
+SCENARIOS["full_package"] = {
+    "label_en": "Full package",
+    "label_zh": "综合施策",
+    "paper": "统筹解决治理过程中人、资金、制度、平台等各种问题",
+    "description": "Every lever at once.",
+    "levers": {
+        k: v
+        for name, s in SCENARIOS.items()
+        if name != "baseline"
+        for k, v in s["levers"].items()
+    },
+}
