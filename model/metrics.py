@@ -11,6 +11,8 @@ from functools import partial
 
 #: Rolling window (weeks) for participation and for case-outcome rates.
 WINDOW = 4
+#: Weeks after the first report's outcome in which a second report counts as re-reporting.
+REREPORT_WINDOW = 26
 
 #: Weekly model reporters: column name → definition.
 METRICS: dict[str, str] = {
@@ -67,7 +69,8 @@ SUMMARY: dict[str, str] = {
     "cases_abandoned_total": "all cases abandoned after `case_timeout_weeks`",
     "budget_spent_total": "total budget spent (10k CNY)",
     "rereport_ratio": "among residents whose first report has an outcome: P(another report "
-    "after that outcome | first really resolved) / P(another report | not resolved); NaN "
+    "within 26 weeks of that outcome | first really resolved) / P(the same | not "
+    "resolved); NaN "
     "when either group is empty or the second probability is 0",
     "single_report_share": "share of residents with at least one report who reported once",
     "top10_report_share": "share of all reports made by the top 10 % of reporters",

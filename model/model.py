@@ -18,7 +18,7 @@ import numpy as np
 
 from . import network
 from .agents import DEPARTMENTS, Department, GridWorker, PartyMember, Resident
-from .metrics import WINDOW, model_reporters
+from .metrics import REREPORT_WINDOW, WINDOW, model_reporters
 from .params import PARAMS, ParameterError, defaults, validate, validate_one
 from .scenarios import SCENARIOS
 
@@ -97,6 +97,7 @@ class CommunityModel(mesa.Model):
         self._reset_cases()
         self._reset_counters()
         self._refresh_levers()
+        self._initial_history()
 
         self.datacollector = mesa.DataCollector(model_reporters=model_reporters())
         self.measures: dict[str, float] = {}
@@ -183,7 +184,8 @@ class CommunityModel(mesa.Model):
         self.mobilised = np.zeros(n, dtype=bool)
         self.n_reports = np.zeros(n, dtype=np.int32)
         self.first_outcome = np.zeros(n, dtype=np.int8)  # 0 none, 1 resolved, 2 not
-        self.reports_after_first = np.zeros(n, dtype=np.int32)
+        self.reports_after_first = np.zeros(n, dtype=np.int32)  # within REREPORT_WINDOW
+        self.first_outcome_week = np.zeros(n, dtype=np.int32)
         self.shared_open = np.zeros(self.n_buildings, dtype=bool)
         self.shared_since = np.zeros(self.n_buildings, dtype=np.int32)
 
@@ -209,7 +211,9 @@ class CommunityModel(mesa.Model):
 
     def _build_services(self) -> None:
         self._grid_draw = self.rng.random(self.n_grids)  # fixed: who is professional
-        self.grid_workers = list(GridWorker.create_agents(self, self.n_grids, list(range(self.n_grids))))
+        self.grid_workers = list(
+            GridWorker.create_agents(self, self.n_grids, list(range(self.n_grids)))
+        )
         self.departments = list(
             Department.create_agents(self, N_DEPARTMENTS, list(range(N_DEPARTMENTS)))
         )
@@ -258,6 +262,40 @@ class CommunityModel(mesa.Model):
         self._static_logit = static.astype(np.float32)
         channel = self.prefers_online & (not p["online_platform"])
         self._channel_cost = (p["offline_channel_cost"] * channel).astype(np.float32)
+
+    def _initial_history(self) -> None:
+        """Start from a community that has been taking part at its initial efficacy.
+
+        Without a history the first weeks would show a ramp from zero instead of the level
+        residents start at: each resident took part in the last four weeks with the chance
+        implied by the weekly decision rules, and some problems are already pending.
+        """
+        p, rng = self.params, self.rng
+        need = self._need_rate()
+        base = self._static_logit + p["efficacy_weight"] * self.efficacy
+        weekly = (
+            need * _sigmoid(base + p["report_base"] - self._channel_cost)
+            + _sigmoid(base + p["activity_base"]) / p["activity_every_weeks"]
+        )
+        recent = rng.random(self.n) < 1 - (1 - np.minimum(weekly, 1)) ** WINDOW
+        self.last_participation[recent] = -rng.integers(1, WINDOW + 1, int(recent.sum()))
+        self._new_problems(np.flatnonzero(rng.random(self.n) < need))
+
+    def _need_rate(self) -> np.ndarray:
+        p = self.params
+        rate = np.array([p["need_rate_youth"], p["need_rate_working"], p["need_rate_retired"]])
+        return rate[self.age_group] + p["need_rate_low_income_extra"] * self.low_income
+
+    def _new_problems(self, who: np.ndarray) -> None:
+        """Give residents a personal problem: simple or complex, and its department."""
+        p, rng = self.params, self.rng
+        self.issue_week[who] = self.week
+        self.issue_kind[who] = np.where(rng.random(who.size) < p["complex_share"], COMPLEX, SIMPLE)
+        cum = DEPARTMENT_MIX.cumsum(axis=1)[self.age_group[who]]
+        dept = (rng.random(who.size)[:, None] > cum).sum(axis=1)
+        # low-income households' benefits (低保) run through civil affairs
+        dept = np.where(self.low_income[who] & (rng.random(who.size) < 0.3), CIVIL_AFFAIRS, dept)
+        self.issue_dept[who] = np.minimum(dept, N_DEPARTMENTS - 1)
 
     def grid_professional(self) -> np.ndarray:
         """Which grid workers are certified professionals (专业社工), by grid."""
@@ -339,19 +377,13 @@ class CommunityModel(mesa.Model):
         """急难愁盼: new personal problems by group, and shared problems by building."""
         p, rng, t = self.params, self.rng, self.week
         free = (self.issue_week < 0) & ~self.has_case
-        rate = np.array([p["need_rate_youth"], p["need_rate_working"], p["need_rate_retired"]])
-        chance = rate[self.age_group] + p["need_rate_low_income_extra"] * self.low_income
-        new = np.flatnonzero(free & (rng.random(self.n) < chance))
-        self.issue_week[new] = t
-        self.issue_kind[new] = np.where(rng.random(new.size) < p["complex_share"], COMPLEX, SIMPLE)
-        cum = DEPARTMENT_MIX.cumsum(axis=1)[self.age_group[new]]
-        dept = (rng.random(new.size)[:, None] > cum).sum(axis=1)
-        dept = np.where(self.low_income[new] & (rng.random(new.size) < 0.3), CIVIL_AFFAIRS, dept)
-        self.issue_dept[new] = np.minimum(dept, N_DEPARTMENTS - 1)
+        self._new_problems(np.flatnonzero(free & (rng.random(self.n) < self._need_rate())))
         # shared problems (lifts, renovation, sanitation) touch a whole building
         expired = self.shared_open & (t - self.shared_since >= p["case_timeout_weeks"])
         self.shared_open[expired] = False
-        hit = np.flatnonzero(~self.shared_open & (rng.random(self.n_buildings) < p["shared_issue_rate"]))
+        hit = np.flatnonzero(
+            ~self.shared_open & (rng.random(self.n_buildings) < p["shared_issue_rate"])
+        )
         if hit.size:
             self.shared_open[hit] = True
             self.shared_since[hit] = t
@@ -374,9 +406,9 @@ class CommunityModel(mesa.Model):
         b = self.building[self._party_idx]
         contacts = self.rng.poisson(reach, self._party_idx.size)
         b = np.repeat(b, contacts)
-        who = self._building_start[b] + (
-            self.rng.random(b.size) * self._building_size[b]
-        ).astype(np.int64)
+        who = self._building_start[b] + (self.rng.random(b.size) * self._building_size[b]).astype(
+            np.int64
+        )
         self.mobilised[who] = True
 
     def _logit_base(self, idx: np.ndarray) -> np.ndarray:
@@ -398,7 +430,8 @@ class CommunityModel(mesa.Model):
         # a part-time grid worker collecting the problem at the door removes the cost
         logit = np.where(
             collected,
-            logit + p["participation_cost"] * (1 - self.free_time[pending])
+            logit
+            + p["participation_cost"] * (1 - self.free_time[pending])
             + self._channel_cost[pending],
             logit,
         )
@@ -416,9 +449,9 @@ class CommunityModel(mesa.Model):
         every = p["activity_every_weeks"]
         holding = np.flatnonzero(np.arange(self.n_buildings) % every == t % every)
         if holding.size:
-            relevance = p["results_relevance"] if p["assessment"] == "results" else p[
-                "formalist_relevance"
-            ]
+            relevance = (
+                p["results_relevance"] if p["assessment"] == "results" else p["formalist_relevance"]
+            )
             relevant_b = rng.random(holding.size) < relevance
             who = _members(holding, self._building_start, self._building_size)
             relevant = np.repeat(relevant_b, self._building_size[holding])
@@ -435,7 +468,9 @@ class CommunityModel(mesa.Model):
             # attendees bring pending shared problems; open shared cases become co-decided
             bring = go[(self.issue_week[go] >= 0) & ~self.has_case[go]]
             bring = bring[self.issue_kind[bring] == SHARED]
-            self._open_cases(bring, np.zeros(bring.size, dtype=bool), np.ones(bring.size, dtype=bool))
+            self._open_cases(
+                bring, np.zeros(bring.size, dtype=bool), np.ones(bring.size, dtype=bool)
+            )
             voiced = np.zeros(self.n_compounds, dtype=bool)
             voiced[self.compound[go]] = True
             c = self.cases
@@ -461,7 +496,10 @@ class CommunityModel(mesa.Model):
         }
         for k, dtype in _CASE_FIELDS.items():
             self.cases[k] = np.concatenate([self.cases[k], np.asarray(new[k], dtype=dtype)])
-        self.reports_after_first[who] += self.first_outcome[who] > 0
+        since_first = t - self.first_outcome_week[who]
+        self.reports_after_first[who] += (self.first_outcome[who] > 0) & (
+            since_first <= REREPORT_WINDOW
+        )
         self.n_reports[who] += 1
         self.has_case[who] = True
         self._participated[who] = True
@@ -622,6 +660,7 @@ class CommunityModel(mesa.Model):
         self._learn(res, value, 1.0)
         self._participated[res[seen]] = True  # rating the outcome (打分) is taking part
         self.first_outcome[res[first]] = np.where(resolved[first], 1, 2)
+        self.first_outcome_week[res[first]] = self.week
         self.has_case[res] = False
         self.issue_week[res] = -1
         satisfied = value >= p["aspiration"]
@@ -681,7 +720,9 @@ class CommunityModel(mesa.Model):
         lapsed = sum(x["lapsed"] for x in w)
         m["reporting_share"] = reported / (reported + lapsed) if reported + lapsed else 0.0
         m["mean_efficacy"] = float(self.efficacy.mean(dtype=np.float64))
-        m["disengaged_share"] = float(np.count_nonzero(self.efficacy < p["disengaged_threshold"])) / self.n
+        m["disengaged_share"] = (
+            float(np.count_nonzero(self.efficacy < p["disengaged_threshold"])) / self.n
+        )
         m["cases_received"] = float(self._week_log["received"])
         m["cases_resolved"] = float(self._week_log["resolved"])
         m["cases_closed_on_paper"] = float(self._week_log["paper"])
@@ -701,9 +742,7 @@ class CommunityModel(mesa.Model):
                 m[k] = 0.0
         total_time = p["grid_capacity"] * (1 + PERFORMANCE_PAY_GAIN * p["worker_performance_pay"])
         own_duties = min(1.0, p["push_down_share"] + p["paperwork_share"]) * total_time
-        party = self.grid_case_capacity().sum() - self.n_grids * max(
-            0.0, total_time - own_duties
-        )
+        party = self.grid_case_capacity().sum() - self.n_grids * max(0.0, total_time - own_duties)
         capacity = self.n_grids * total_time + party
         used = self.n_grids * own_duties + self._week_log["grid_processed"]
         m["grid_utilization"] = float(min(1.0, used / capacity)) if capacity > 0 else 0.0

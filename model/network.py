@@ -145,9 +145,7 @@ def generate(rng: np.random.Generator, params: dict) -> Neighbourhood:
             params["network_file"], params["building_size"], params["buildings_per_compound"]
         )
     n = params["n_residents"]
-    building, compound = nested_layout(
-        n, params["building_size"], params["buildings_per_compound"]
-    )
+    building, compound = nested_layout(n, params["building_size"], params["buildings_per_compound"])
     if params["network_kind"] == "watts_strogatz":
         u, v = watts_strogatz_edges(rng, n, params["ws_k"], params["ws_p"])
     else:

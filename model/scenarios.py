@@ -117,9 +117,6 @@ SCENARIOS["full_package"] = {
     "paper": "统筹解决治理过程中人、资金、制度、平台等各种问题",
     "description": "Every lever at once.",
     "levers": {
-        k: v
-        for name, s in SCENARIOS.items()
-        if name != "baseline"
-        for k, v in s["levers"].items()
+        k: v for name, s in SCENARIOS.items() if name != "baseline" for k, v in s["levers"].items()
     },
 }

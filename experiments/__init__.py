@@ -1,0 +1,1 @@
+"""Running civicloop: the command line, result files and (later) sweeps and analysis."""

@@ -1,0 +1,179 @@
+"""The ``civicloop`` command: list parameters, run a scenario, benchmark, refresh the docs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from model import SCENARIOS, CommunityModel
+from model.network import NetworkFileError
+from model.params import GROUPS, PARAMS, ParameterError, parse_value
+
+from . import results
+
+
+def _parse_sets(items: Sequence[str]) -> dict:
+    values = {}
+    for item in items:
+        if "=" not in item:
+            raise ParameterError(f"--set expects name=value, got {item!r}")
+        name, text = item.split("=", 1)
+        values[name.strip()] = parse_value(name.strip(), text.strip())
+    return values
+
+
+def cmd_params(args: argparse.Namespace) -> int:
+    """Print the parameter registry as a table."""
+    if args.json:
+        rows = [
+            {
+                "name": p.name, "type": p.type.__name__, "default": p.default, "low": p.low,
+                "high": p.high, "choices": p.choices, "unit": p.unit, "group": p.group,
+                "label_en": p.label_en, "label_zh": p.label_zh, "paper": p.paper,
+                "description": p.description,
+            }
+            for p in PARAMS.values()
+        ]  # fmt: skip
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return 0
+    for group, (en, zh) in GROUPS.items():
+        print(f"\n{en} / {zh}")
+        for p in PARAMS.values():
+            if p.group != group:
+                continue
+            allowed = p.allowed().replace("one of ", "").replace("a number in ", "")
+            allowed = allowed.replace("an integer in ", "")
+            unit = f" {p.unit}" if p.unit else ""
+            print(f"  {p.name:28s} {p.default!r:>12}{unit:<22s} {allowed:24s} {p.label_zh}")
+    print("\nScenarios: " + ", ".join(SCENARIOS))
+    return 0
+
+
+def _model_from_args(args: argparse.Namespace) -> CommunityModel:
+    return CommunityModel(scenario=args.scenario, rng=args.seed, **_parse_sets(args.set))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run one scenario and print its summary; optionally save the weekly series."""
+    if args.out:
+        results.check_output_path(args.out)
+    model = _model_from_args(args)
+    for _ in range(args.steps):
+        model.step()
+    s = model.summary()
+    print(f"scenario {args.scenario}, seed {args.seed}, {model.n} residents, {args.steps} weeks")
+    print(
+        f"participation      {s['participation_start']:.3f} (week 3) -> "
+        f"{s['participation_end']:.3f} (last 13 weeks)"
+    )
+    print(
+        f"completion rate    {s['completion_rate_end']:.3f}   satisfaction rate "
+        f"{s['satisfaction_rate_end']:.3f}   resolution rate {s['resolution_rate_end']:.3f}"
+    )
+    print(
+        f"response time      mean {s['response_time_mean_end']:.1f} weeks, "
+        f"90th percentile {s['response_time_p90_end']:.1f} weeks"
+    )
+    print(
+        f"retired share of participants {s['retired_share_of_participants_end']:.3f}; "
+        f"re-report ratio {s['rereport_ratio']:.2f}; budget spent "
+        f"{s['budget_spent_total']:.1f} (10k CNY)"
+    )
+    if args.out:
+        frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        frame.insert(0, "week", range(len(frame)))
+        frame.insert(0, "seed", args.seed)
+        frame.insert(0, "scenario", args.scenario)
+        path = results.write_frame(frame, args.out)
+        print(f"weekly series written to {path}")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Time the whole model (construction and steps) and report peak memory as one JSON line."""
+    t0 = time.perf_counter()
+    model = CommunityModel(rng=args.seed, n_residents=args.residents, **_parse_sets(args.set))
+    t1 = time.perf_counter()
+    for _ in range(args.steps):
+        model.step()
+    t2 = time.perf_counter()
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    row = {
+        "residents": model.n,
+        "steps": args.steps,
+        "seconds": round(t2 - t0, 4),
+        "setup_seconds": round(t1 - t0, 4),
+        "step_seconds": round(t2 - t1, 4),
+        "resident_steps_per_s": round(model.n * args.steps / max(t2 - t1, 1e-9)),
+        "peak_rss_mb": round(peak_kb / 1024, 1),
+    }
+    print(json.dumps(row))
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    """Regenerate the generated tables in docs/ODD.md from the registry."""
+    from model import docs
+
+    path = Path(args.odd)
+    changed = docs.update_odd(path)
+    print(f"{path}: {'updated' if changed else 'already up to date'}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="civicloop",
+        description="Resident participation under Party-building-led community governance.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("params", help="list every parameter (the registry)")
+    p.add_argument("--json", action="store_true", help="print the registry as JSON")
+    p.set_defaults(func=cmd_params)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                       help="set a parameter (repeatable); see `civicloop params`")  # fmt: skip
+        p.add_argument("--steps", type=int, default=156, help="weeks to simulate (156)")
+        p.add_argument("--seed", type=int, default=0, help="random seed (0)")
+
+    p = sub.add_parser("run", help="run one scenario and print its summary")
+    p.add_argument("--scenario", default="baseline", help="named scenario (baseline)")
+    common(p)
+    p.add_argument("--out", help="save the weekly series to FILE.parquet or FILE.csv")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("bench", help="time the model; prints one JSON line")
+    p.add_argument("--residents", type=int, default=100_000, help="residents (100000)")
+    common(p)
+    p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("docs", help="regenerate the generated tables in docs/ODD.md")
+    p.add_argument("--odd", default="docs/ODD.md", help="path to ODD.md")
+    p.set_defaults(func=cmd_docs)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "steps", 1) < 0:
+        parser.error("--steps must be ≥ 0")
+    try:
+        return args.func(args)
+    except (ParameterError, NetworkFileError, ValueError) as exc:
+        print(f"civicloop: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("civicloop: interrupted; nothing was written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""Result files: written atomically so a crash or Ctrl-C never leaves a partial file."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+FORMATS = (".parquet", ".csv")
+
+
+def check_output_path(path: str | os.PathLike) -> Path:
+    """Fail early (before any run) on an output path we cannot write."""
+    path = Path(path)
+    if path.suffix.lower() not in FORMATS:
+        raise ValueError(
+            f"output file {str(path)!r} must end in .parquet or .csv, not {path.suffix!r}"
+        )
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise ValueError(f"output folder {str(parent)!r} does not exist")
+    return path
+
+
+def write_frame(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """Write a frame as Parquet or CSV (by suffix) atomically: temp file, fsync, rename."""
+    path = check_output_path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            if path.suffix.lower() == ".parquet":
+                frame.to_parquet(fh, index=False)
+            else:
+                frame.to_csv(fh, index=False)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

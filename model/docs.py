@@ -1,0 +1,103 @@
+"""Tables generated from the registry and metric definitions for ``docs/ODD.md``.
+
+The ODD document holds each table between ``<!-- NAME:start -->`` and ``<!-- NAME:end -->``
+markers; ``civicloop docs`` rewrites them and a test fails when they are stale.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .metrics import METRICS, SUMMARY
+from .params import GROUPS, PARAMS
+from .scenarios import SCENARIOS
+
+
+def _cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def param_table() -> str:
+    lines = []
+    for group, (en, zh) in GROUPS.items():
+        lines += [
+            f"**{en} / {zh}**",
+            "",
+            "| name | default | allowed | unit | label | 中文 | paper's term | description |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for p in PARAMS.values():
+            if p.group != group:
+                continue
+            lines.append(
+                "| "
+                + " | ".join(
+                    _cell(x)
+                    for x in (
+                        f"`{p.name}`",
+                        repr(p.default),
+                        p.allowed(),
+                        p.unit,
+                        p.label_en,
+                        p.label_zh,
+                        p.paper,
+                        p.description,
+                    )
+                )  # fmt: skip
+                + " |"
+            )
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def metric_table() -> str:
+    lines = ["| column | definition |", "|---|---|"]
+    lines += [f"| `{k}` | {_cell(v)} |" for k, v in METRICS.items()]
+    return "\n".join(lines) + "\n"
+
+
+def summary_table() -> str:
+    lines = ["| figure | definition |", "|---|---|"]
+    lines += [f"| `{k}` | {_cell(v)} |" for k, v in SUMMARY.items()]
+    return "\n".join(lines) + "\n"
+
+
+def scenario_table() -> str:
+    lines = ["| scenario | 中文 | paper's words | levers | description |", "|---|---|---|---|---|"]
+    for name, s in SCENARIOS.items():
+        levers = ", ".join(f"`{k}={v!r}`" for k, v in s["levers"].items()) or "—"
+        lines.append(
+            f"| `{name}` | {s['label_zh']} | {_cell(s['paper'])} | {levers} | "
+            f"{_cell(s['description'])} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+TABLES = {
+    "params": param_table,
+    "metrics": metric_table,
+    "summary": summary_table,
+    "scenarios": scenario_table,
+}
+
+
+def render(text: str) -> str:
+    """Replace every generated block in ``text`` with its current content."""
+    for name, make in TABLES.items():
+        pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(<!-- {name}:end -->)", flags=re.DOTALL)
+        if not pattern.search(text):
+            raise ValueError(f"ODD document has no <!-- {name}:start/end --> block")
+        text = pattern.sub(lambda m, make=make: m.group(1) + make() + m.group(2), text)
+    return text
+
+
+def update_odd(path: Path) -> bool:
+    """Rewrite the generated blocks of ``path``; return whether anything changed."""
+    old = path.read_text(encoding="utf-8")
+    new = render(old)
+    if new != old:
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(new, encoding="utf-8")
+        tmp.replace(path)
+    return new != old

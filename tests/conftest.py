@@ -1,0 +1,37 @@
+"""Shared helpers: small replicated runs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from model import CommunityModel
+
+SEEDS = list(range(8))
+
+
+def run_frame(scenario: str = "baseline", seed: int = 0, steps: int = 156, **params):
+    model = CommunityModel(scenario=scenario, rng=seed, **params)
+    for _ in range(steps):
+        model.step()
+    return model.datacollector.get_model_vars_dataframe()
+
+
+def replicate(fn, seeds=SEEDS) -> np.ndarray:
+    """Apply ``fn(seed)`` over seeds; the spread across seeds is what tests compare."""
+    return np.array([fn(s) for s in seeds], dtype=float)
+
+
+def ci95(x: np.ndarray) -> tuple[float, float]:
+    """Mean ± t-based 95 % confidence half-width across replicates."""
+    from scipy import stats
+
+    x = np.asarray(x, dtype=float)
+    half = stats.t.ppf(0.975, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size)
+    return float(x.mean() - half), float(x.mean() + half)
+
+
+@pytest.fixture(scope="session")
+def baseline_runs() -> list[pd.DataFrame]:
+    return [run_frame("baseline", s) for s in SEEDS]

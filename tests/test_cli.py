@@ -1,0 +1,116 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from experiments import results
+from experiments.cli import main
+from model import PARAMS
+
+
+def test_params_lists_every_registry_entry(capsys):
+    assert main(["params"]) == 0
+    out = capsys.readouterr().out
+    for name, p in PARAMS.items():
+        assert name in out and p.label_zh in out
+
+
+def test_run_prints_summary_and_writes_parquet(tmp_path, capsys):
+    out = tmp_path / "run.parquet"
+    code = main(
+        [
+            "run",
+            "--scenario",
+            "feedback_loop",
+            "--steps",
+            "20",
+            "--seed",
+            "3",
+            "--set",
+            "n_residents=300",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "participation" in text and "satisfaction rate" in text and "response time" in text
+    frame = pd.read_parquet(out)
+    assert len(frame) == 20 and frame["week"].tolist() == list(range(20))
+    assert (frame["scenario"] == "feedback_loop").all()
+
+
+def test_run_writes_csv(tmp_path):
+    out = tmp_path / "run.csv"
+    assert main(["run", "--steps", "5", "--set", "n_residents=200", "--out", str(out)]) == 0
+    assert len(pd.read_csv(out)) == 5
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run", "--set", "feedbak_prob=0.5"], "did you mean feedback_prob"),
+        (["run", "--set", "feedback_prob=2"], "[0, 1]"),
+        (["run", "--set", "whistle=maybe"], "true or false"),
+        (["run", "--set", "nonsense"], "name=value"),
+        (["run", "--scenario", "beijing"], "beijing_reform"),
+        (["run", "--set", "network_file=/no/such.graphml"], "does not exist"),
+        (["run", "--out", "x.xlsx"], ".parquet or .csv"),
+    ],
+)
+def test_bad_input_exits_non_zero_with_a_clear_message(argv, message, capsys, tmp_path):
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
+
+
+def test_bench_prints_one_json_line(capsys):
+    assert main(["bench", "--residents", "500", "--steps", "3"]) == 0
+    row = json.loads(capsys.readouterr().out.strip())
+    assert row["residents"] == 500 and row["steps"] == 3
+    assert row["resident_steps_per_s"] > 0 and row["peak_rss_mb"] > 0
+
+
+def test_failed_write_leaves_no_partial_file(tmp_path):
+    class Boom(pd.DataFrame):
+        def to_parquet(self, fh, **kw):
+            fh.write(b"PAR1 half a file")
+            raise RuntimeError("disk full")
+
+    target = tmp_path / "out.parquet"
+    with pytest.raises(RuntimeError):
+        results.write_frame(Boom({"a": [1]}), target)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_interrupted_run_leaves_no_output_file(tmp_path):
+    out = tmp_path / "big.parquet"
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "experiments.cli",
+            "run",
+            "--steps",
+            "100000",
+            "--set",
+            "n_residents=2000",
+            "--out",
+            str(out),
+        ],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(3)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and "nothing was written" in err
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,58 @@
+"""Invariants over random valid parameters (hypothesis draws from the registry's ranges)."""
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from model import PARAMS, CommunityModel
+from model.metrics import METRICS
+
+# keep the community small so each example is fast; everything else spans its full range
+SMALL = {
+    "n_residents": (50, 400),
+    "building_size": (2, 60),
+    "buildings_per_compound": (1, 8),
+    "grid_households": (20, 300),
+    "ws_k": (2, 10),
+}
+SKIP = {"network_file", "reform_week"}
+
+
+def _strategy(p):
+    if p.type is bool:
+        return st.booleans()
+    if p.choices:
+        return st.sampled_from(p.choices)
+    if p.type is int:
+        low, high = SMALL.get(p.name, (p.low, p.high))
+        return st.integers(int(low), int(min(high, 60 if p.name.endswith("weeks") else high)))
+    if p.name in ("retired_share", "youth_share"):
+        return st.floats(0, 0.5)
+    return st.floats(p.low, p.high, allow_nan=False)
+
+
+params_strategy = st.fixed_dictionaries(
+    {n: _strategy(p) for n, p in PARAMS.items() if n not in SKIP}
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(params=params_strategy, seed=st.integers(0, 2**31 - 1), reform=st.integers(0, 15))
+def test_every_case_is_in_exactly_one_state_and_rates_stay_valid(params, seed, reform):
+    model = CommunityModel(scenario="full_package", rng=seed, reform_week=reform, **params)
+    for _ in range(20):
+        model.step()
+        counts = model.case_counts()
+        ended = counts["resolved"] + counts["closed_on_paper"] + counts["abandoned"]
+        assert counts["at_grid"] + counts["at_department"] + ended == counts["received"]
+        # a resident has an open case exactly when a case in the table is theirs
+        res = model.cases["res"]
+        assert np.unique(res).size == res.size
+        assert set(np.flatnonzero(model.has_case)) == set(res.tolist())
+        assert model.efficacy.min() >= 0 and model.efficacy.max() <= 1
+    frame = model.datacollector.get_model_vars_dataframe()
+    assert list(frame.columns) == list(METRICS) and len(frame) == 20
+    assert not frame.isna().any().any()
+    rates = [c for c in frame.columns if "rate" in c or "share" in c or c == "grid_utilization"]
+    assert ((frame[rates] >= 0) & (frame[rates] <= 1)).all().all()
+    assert (frame["budget_spent"].diff().dropna() >= -1e-9).all()

@@ -1,0 +1,162 @@
+"""Unit tests of single mechanisms, each against a contrast that could fail."""
+
+import numpy as np
+import pytest
+
+from model import CommunityModel, Department, GridWorker, PartyMember, Resident
+
+from .conftest import replicate, run_frame
+
+
+def _model(**kw):
+    return CommunityModel(rng=kw.pop("rng", 0), n_residents=kw.pop("n_residents", 800), **kw)
+
+
+def test_bad_outcomes_erode_efficacy_faster_than_good_ones_restore_it():
+    m = _model()
+    idx = np.arange(100)
+    m.efficacy[idx] = 0.5
+    m._learn(idx[:50], np.ones(50, np.float32), 1.0)  # value 1: s = +0.5
+    m._learn(idx[50:], np.zeros(50, np.float32), 1.0)  # value 0: s = -0.5
+    gain = m.efficacy[:50].mean() - 0.5
+    loss = 0.5 - m.efficacy[50:100].mean()
+    assert gain > 0 and loss > gain
+
+
+def _late_mean(column, steps, rows, **params):
+    return replicate(
+        lambda s: (
+            run_frame(seed=s, steps=steps, n_residents=1000, **params)[column].iloc[rows].mean()
+        )
+    )
+
+
+def test_slow_responses_erode_efficacy():
+    fast = _late_mean(
+        "mean_efficacy",
+        60,
+        slice(-1, None),
+        approval_delay_weeks=0,
+        department_capacity=60,
+        grid_capacity=80,
+    )
+    slow = _late_mean("mean_efficacy", 60, slice(-1, None), department_capacity=2)
+    assert fast.mean() > slow.mean() + 0.05
+
+
+def test_feedback_raises_satisfaction():
+    told = _late_mean("satisfaction_rate", 80, slice(-26, None), feedback_prob=1.0)
+    silent = _late_mean("satisfaction_rate", 80, slice(-26, None), feedback_prob=0.0)
+    assert told.mean() > silent.mean()
+
+
+def test_paper_closures_need_trace_assessment():
+    results = run_frame(steps=60, n_residents=1000, assessment="results", results_paper_factor=0.0)
+    trace = run_frame(steps=60, n_residents=1000, assessment="trace")
+    assert results["cases_closed_on_paper"].sum() == 0
+    assert trace["cases_closed_on_paper"].sum() > 0
+
+
+def test_pushed_down_tasks_and_paperwork_eat_grid_capacity():
+    light = _model(push_down_share=0.0, paperwork_share=0.0).grid_case_capacity()
+    heavy = _model(push_down_share=0.5, paperwork_share=0.3).grid_case_capacity()
+    np.testing.assert_allclose(heavy, light * 0.2)
+
+
+def test_grid_plus_branch_adds_party_capacity_in_each_grid():
+    m = _model(grid_plus_branch=False)
+    base = m.grid_case_capacity()
+    m.set_levers(grid_plus_branch=True)
+    extra = m.grid_case_capacity() - base
+    expected = m.params["party_grid_capacity"] * (1 - m.params["paperwork_share"])
+    np.testing.assert_allclose(extra, expected * m.party_per_grid)
+
+
+def test_whistle_gives_departments_full_attention():
+    m = _model()
+    before = m.department_case_capacity()
+    m.set_levers(whistle=True)
+    assert m.department_case_capacity() == pytest.approx(before / m.params["department_attention"])
+
+
+def test_lost_reports_are_never_resolved_and_the_platform_stops_losses():
+    lost = _model(lost_case_prob=1.0)
+    platform = _model(lost_case_prob=1.0, online_platform=True)
+    for _ in range(40):
+        lost.step()
+        platform.step()
+    assert lost.totals["received"] > 0 and lost.totals["resolved"] == 0
+    assert lost.totals["abandoned"] > 0
+    assert platform.totals["resolved"] > 0
+
+
+def test_shared_fixes_wait_for_layered_approval():
+    # only shared problems reach departments: personal ones are simple and always solved
+    kw = dict(shared_issue_rate=0.5, complex_share=0.0, simple_solve_prob=1.0)
+    delayed, prompt = _model(approval_delay_weeks=10, **kw), _model(approval_delay_weeks=0, **kw)
+    for _ in range(10):
+        delayed.step()
+        prompt.step()
+    assert delayed.budget_spent == 0  # no shared fix paid for before approval
+    assert prompt.budget_spent > 0
+    assert prompt.shared_open.sum() < delayed.shared_open.sum()
+
+
+def test_interventions_switch_levers_at_their_week():
+    m = _model(interventions=[{"week": 5, "set": {"feedback_prob": 0.9, "whistle": True}}])
+    for _ in range(5):
+        m.step()
+        assert m.params["feedback_prob"] == 0.2 and not m.params["whistle"]
+    m.step()
+    assert m.params["feedback_prob"] == 0.9 and m.params["whistle"]
+
+
+def test_scenario_levers_switch_on_at_reform_week_and_user_schedule_wins():
+    m = CommunityModel(
+        scenario="feedback_loop",
+        rng=0,
+        n_residents=300,
+        reform_week=3,
+        interventions=[{"week": 3, "set": {"feedback_prob": 0.5}}],
+    )
+    for _ in range(3):
+        m.step()
+    assert m.params["feedback_prob"] == 0.2
+    m.step()
+    assert m.params["feedback_prob"] == 0.5
+
+
+@pytest.mark.parametrize(
+    ("schedule", "message"),
+    [
+        ([{"week": 3, "set": {"n_residents": 10}}], "structure"),
+        ([{"week": -1, "set": {}}], "integer ≥ 0"),
+        ([{"when": 3, "set": {}}], "exactly the keys"),
+        ([{"week": 3, "set": {"whistel": True}}], "did you mean whistle"),
+    ],
+)
+def test_bad_intervention_schedules_are_refused(schedule, message):
+    with pytest.raises(ValueError, match=message):
+        _model(interventions=schedule)
+
+
+def test_agents_of_all_four_kinds_are_reachable_and_read_the_arrays():
+    m = _model()
+    residents = m.agents_by_type[Resident]
+    party = m.agents_by_type[PartyMember]
+    assert len(residents) + len(party) == m.n
+    assert len(party) == m.party.sum() > 0
+    assert len(m.agents_by_type[GridWorker]) == m.n_grids
+    assert [d.name for d in m.agents_by_type[Department]][:2] == ["housing", "sanitation"]
+    r = m.residents[17]
+    m.efficacy[17] = 0.123
+    assert r.efficacy == pytest.approx(0.123)
+    assert r.index == 17 and all(n.index != 17 for n in r.neighbors)
+    assert isinstance(m.residents[int(np.flatnonzero(m.party)[0])], PartyMember)
+
+
+def test_retirees_have_more_time_and_youth_prefer_online():
+    m = _model(n_residents=3000)
+    retired, youth = m.age_group == 2, m.age_group == 0
+    assert m.free_time[retired].mean() > m.free_time[~retired].mean()
+    assert m.prefers_online[youth].mean() > m.prefers_online[retired].mean()
