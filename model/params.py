@@ -536,7 +536,7 @@ _P: list[Param] = [
     Param(
         "word_of_mouth",
         float,
-        0.05,
+        0.01,
         "Word of mouth",
         "口碑传播",
         "Weekly pull of a resident's efficacy towards the mean of the ties' efficacy.",
