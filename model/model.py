@@ -146,7 +146,7 @@ class CommunityModel(mesa.Model):
         self._inv_degree = self._inv_degree.astype(np.float32)
         self.n_buildings = int(self.building.max()) + 1
         self.n_compounds = int(self.compound.max()) + 1
-        b_start, b_size = _bounds(self.building)
+        b_start, b_size = network.group_bounds(self.building)
         self._building_start, self._building_size = b_start, b_size
         # grids cover whole buildings, about grid_households households each
         grid_of_building = np.unique(
@@ -818,12 +818,6 @@ def _check_consistency(p: dict[str, Any]) -> None:
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
-
-
-def _bounds(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    sizes = np.bincount(groups)
-    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-    return starts, sizes
 
 
 def _members(groups: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:

@@ -64,7 +64,7 @@ def nested_layout(n: int, building_size: int, buildings_per_compound: int):
     return building, compound
 
 
-def _group_bounds(groups: np.ndarray):
+def group_bounds(groups: np.ndarray):
     """Start index and size of each contiguous group id 0..G-1."""
     sizes = np.bincount(groups)
     starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
@@ -81,7 +81,7 @@ def _sample_level(rng, groups, subgroups, k):
     """
     if k <= 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    starts, sizes = _group_bounds(groups)
+    starts, sizes = group_bounds(groups)
     if subgroups is None:
         same = sizes.astype(float)  # only self-pairs are dropped
     else:
