@@ -68,7 +68,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     s = model.summary()
     print(f"scenario {args.scenario}, seed {args.seed}, {model.n} residents, {args.steps} weeks")
     print(
-        f"participation      {s['participation_start']:.3f} (week 3) -> "
+        f"participation      {s['participation_start']:.3f} "
+        f"(week {s['participation_start_week']:.0f}) -> "
         f"{s['participation_end']:.3f} (last 13 weeks)"
     )
     print(
@@ -97,7 +98,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     """Time the whole model (construction and steps) and report peak memory as one JSON line."""
     t0 = time.perf_counter()
-    model = CommunityModel(rng=args.seed, n_residents=args.residents, **_parse_sets(args.set))
+    params = {"n_residents": args.residents, **_parse_sets(args.set)}
+    model = CommunityModel(rng=args.seed, **params)
     t1 = time.perf_counter()
     for _ in range(args.steps):
         model.step()
@@ -120,10 +122,30 @@ def cmd_docs(args: argparse.Namespace) -> int:
     """Regenerate the generated tables in docs/ODD.md from the registry."""
     from model import docs
 
-    path = Path(args.odd)
+    path = Path(args.odd) if args.odd else Path(__file__).resolve().parents[1] / "docs" / "ODD.md"
+    if not path.is_file():
+        raise ValueError(f"{path} not found: pass --odd PATH to the ODD document")
     changed = docs.update_odd(path)
     print(f"{path}: {'updated' if changed else 'already up to date'}")
     return 0
+
+
+def _integer(text: str, low: int, what: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < low:
+        raise argparse.ArgumentTypeError(f"{value} is not allowed: expected {what}")
+    return value
+
+
+def _positive(text: str) -> int:
+    return _integer(text, 1, "an integer ≥ 1")
+
+
+def _non_negative(text: str) -> int:
+    return _integer(text, 0, "an integer ≥ 0")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -140,8 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                        help="set a parameter (repeatable); see `civicloop params`")  # fmt: skip
-        p.add_argument("--steps", type=int, default=156, help="weeks to simulate (156)")
-        p.add_argument("--seed", type=int, default=0, help="random seed (0)")
+        p.add_argument("--steps", type=_positive, default=156, help="weeks to simulate (156)")
+        p.add_argument("--seed", type=_non_negative, default=0, help="random seed ≥ 0 (0)")
 
     p = sub.add_parser("run", help="run one scenario and print its summary")
     p.add_argument("--scenario", default="baseline", help="named scenario (baseline)")
@@ -150,12 +172,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("bench", help="time the model; prints one JSON line")
-    p.add_argument("--residents", type=int, default=100_000, help="residents (100000)")
+    p.add_argument("--residents", type=_positive, default=100_000, help="residents (100000)")
     common(p)
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("docs", help="regenerate the generated tables in docs/ODD.md")
-    p.add_argument("--odd", default="docs/ODD.md", help="path to ODD.md")
+    p.add_argument("--odd", help="path to ODD.md (default: the repository's docs/ODD.md)")
     p.set_defaults(func=cmd_docs)
     return parser
 
@@ -163,11 +185,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if getattr(args, "steps", 1) < 0:
-        parser.error("--steps must be ≥ 0")
     try:
         return args.func(args)
     except (ParameterError, NetworkFileError, ValueError) as exc:
+        print(f"civicloop: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
         print(f"civicloop: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -21,6 +21,14 @@ def check_output_path(path: str | os.PathLike) -> Path:
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise ValueError(f"output folder {str(parent)!r} does not exist")
+    if path.is_dir():
+        raise ValueError(f"output {str(path)!r} is a folder, not a file")
+    try:  # find out now, not after the run, whether we may write there
+        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=parent)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ValueError(f"cannot write to folder {str(parent)!r}: {exc.strerror}") from None
     return path
 
 

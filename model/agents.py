@@ -133,7 +133,7 @@ class GridWorker(mesa.Agent):
 
     @property
     def queue_length(self) -> int:
-        """Open cases waiting at this grid worker."""
+        """Open cases waiting at this grid worker (lost reports are in nobody's queue)."""
         return int(self.model.grid_queue_lengths()[self.grid])
 
     @property

@@ -34,7 +34,8 @@ METRICS: dict[str, str] = {
     "cases_resolved": "cases really resolved this week (by a grid worker, the community fund "
     "or a department)",
     "cases_closed_on_paper": "cases closed on paper this week without a fix",
-    "backlog": "open cases at the end of the week (queued at grid workers or departments)",
+    "backlog": "open cases at the end of the week: queued at grid workers or departments, "
+    "plus lost reports that nobody works until they time out",
     "completion_rate": "办结率: (resolved + closed on paper) / all cases that ended in the last "
     "4 weeks (ended = resolved, closed on paper or abandoned; 0 when none ended)",
     "resolution_rate": "really resolved / all cases that ended in the last 4 weeks",
@@ -53,6 +54,8 @@ METRICS: dict[str, str] = {
 SUMMARY: dict[str, str] = {
     "weeks": "weeks simulated",
     "residents": "number of residents",
+    "participation_start_week": "week used for participation_start: 3, or the last week of a "
+    "shorter run",
     "participation_start": "participation_rate at week 3 (the first full 4-week window)",
     "participation_end": "mean participation_rate over the last 13 weeks",
     "participation_min": "lowest participation_rate after week 3",

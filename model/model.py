@@ -19,7 +19,7 @@ import numpy as np
 from . import network
 from .agents import DEPARTMENTS, Department, GridWorker, PartyMember, Resident
 from .metrics import REREPORT_WINDOW, WINDOW, model_reporters
-from .params import PARAMS, ParameterError, defaults, validate, validate_one
+from .params import PARAMS, ParameterError, defaults, validate
 from .scenarios import SCENARIOS
 
 YOUTH, WORKING, RETIRED = 0, 1, 2
@@ -87,6 +87,7 @@ class CommunityModel(mesa.Model):
         self.scenario_name = scenario
         self.params: dict[str, Any] = defaults()
         self.params.update(validate(params))
+        self._explicit = set(params)
         _check_consistency(self.params)
         self.schedule_of_levers = self._build_schedule(scenario, interventions)
         self.week = 0
@@ -106,7 +107,8 @@ class CommunityModel(mesa.Model):
     def _build_schedule(self, scenario, interventions):
         """Scenario levers at ``reform_week`` first, then the user's schedule (user wins)."""
         schedule = []
-        levers = SCENARIOS[scenario]["levers"]
+        # a value the caller set explicitly wins over the scenario's lever
+        levers = {k: v for k, v in SCENARIOS[scenario]["levers"].items() if k not in self._explicit}
         if levers:
             schedule.append((self.params["reform_week"], validate(levers)))
         for i, item in enumerate(interventions or []):
@@ -122,13 +124,7 @@ class CommunityModel(mesa.Model):
                 )
             if not isinstance(values, dict):
                 raise ParameterError(f"interventions[{i}]['set'] must be a dict of parameters")
-            for name in values:
-                p = PARAMS.get(name)
-                if p is not None and (p.group == "community" or name == "reform_week"):
-                    raise ParameterError(
-                        f"interventions[{i}] sets {name!r}, which fixes the community's "
-                        "structure and cannot change mid-run"
-                    )
+            _check_mid_run(values, f"interventions[{i}]")
             schedule.append((int(week), validate(values)))
         schedule.sort(key=lambda item: item[0])  # stable: scenario before user on ties
         return schedule
@@ -243,10 +239,7 @@ class CommunityModel(mesa.Model):
 
     def set_levers(self, **values: Any) -> None:
         """Change levers now (e.g. from a dashboard); structure cannot change mid-run."""
-        for name in values:
-            if PARAMS.get(name) is not None and PARAMS[name].group == "community":
-                raise ParameterError(f"{name!r} fixes the community's structure")
-            validate_one(name, values[name])
+        _check_mid_run(values, "set_levers")
         self.params.update(validate(values))
         self._refresh_levers()
 
@@ -323,7 +316,7 @@ class CommunityModel(mesa.Model):
 
     def grid_queue_lengths(self) -> np.ndarray:
         c = self.cases
-        at_grid = c["state"] == AT_GRID
+        at_grid = (c["state"] == AT_GRID) & ~c["lost"]
         return np.bincount(self.grid[c["res"][at_grid]], minlength=self.n_grids)
 
     def department_queue_lengths(self) -> np.ndarray:
@@ -768,6 +761,7 @@ class CommunityModel(mesa.Model):
         if len(df):
             tail = df.tail(13)
             start = min(WINDOW - 1, len(df) - 1)
+            out["participation_start_week"] = float(start)
             out["participation_start"] = float(df["participation_rate"].iloc[start])
             out["participation_end"] = float(tail["participation_rate"].mean())
             out["participation_min"] = float(df["participation_rate"].iloc[start:].min())
@@ -806,6 +800,15 @@ def report_patterns(n_reports, first_outcome, reports_after_first) -> dict[str, 
         "single_report_share": single,
         "top10_report_share": top10,
     }
+
+
+def _check_mid_run(values: dict[str, Any], where: str) -> None:
+    for name in values:
+        if name in PARAMS and not PARAMS[name].mid_run:  # unknown names: validate() explains
+            raise ParameterError(
+                f"{where} sets {name!r}, which fixes the community's structure or its start "
+                "and cannot change mid-run"
+            )
 
 
 def _check_consistency(p: dict[str, Any]) -> None:

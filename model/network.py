@@ -160,6 +160,31 @@ def generate(rng: np.random.Generator, params: dict) -> Neighbourhood:
     return Neighbourhood(building, compound, adjacency_from_edges(n, u, v))
 
 
+_HEADERS = {("source", "target"), ("src", "dst"), ("from", "to"), ("u", "v"), ("node1", "node2")}
+
+
+def _read_edge_lines(path: Path, delimiter: str | None) -> list[tuple[str, str]]:
+    """Two node labels per line; ``#`` starts a comment; a first line like ``source,target``
+    is taken as a header. Anything else is an error that names the line."""
+    edges = []
+    with path.open(encoding="utf-8") as fh:
+        for number, line in enumerate(fh, 1):
+            text = line.split("#", 1)[0].strip()
+            if not text:
+                continue
+            fields = [f.strip() for f in text.split(delimiter)]
+            if len(fields) != 2 or not all(fields):
+                sep = "a comma" if delimiter == "," else "whitespace"
+                raise NetworkFileError(
+                    f"{path}, line {number}: expected two node labels separated by {sep}, "
+                    f"got {text!r}"
+                )
+            if not edges and tuple(f.lower() for f in fields) in _HEADERS:
+                continue
+            edges.append((fields[0], fields[1]))
+    return edges
+
+
 def _as_bool(path, node, name, value) -> bool:
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
@@ -194,8 +219,7 @@ def read_network_file(path, building_size: int = 40, buildings_per_compound: int
         if suffix in (".graphml", ".xml"):
             g = nx.read_graphml(path)
         elif suffix in (".edgelist", ".edges", ".txt", ".csv", ".tsv"):
-            delim = "," if suffix == ".csv" else None
-            g = nx.read_edgelist(path, delimiter=delim, nodetype=str, data=False)
+            g = nx.Graph(_read_edge_lines(path, "," if suffix == ".csv" else None))
         else:
             raise NetworkFileError(
                 f"{path}: unknown network format {suffix!r}; use .graphml, .edgelist, "
@@ -223,12 +247,15 @@ def read_network_file(path, building_size: int = 40, buildings_per_compound: int
         compound_of = _codes([d["compound"] for d in data])
         # one compound per building: the first seen wins, conflicts are an error
         first = {}
-        for node, b, c in zip(nodes, building, compound_of):
+        for node, b, c, d in zip(nodes, building, compound_of, data):
             if first.setdefault(b, c) != c:
-                raise NetworkFileError(
-                    f"{path}: node {node!r} puts building {data[nodes.index(node)]['building']!r}"
-                    " in two compounds"
+                where = (
+                    f"building {d['building']!r}"
+                    if "building" in d
+                    else f"the fallback building of node {node!r} ({building_size} nodes in "
+                    "file order; add a 'building' attribute)"
                 )
+                raise NetworkFileError(f"{path}: {where} lies in two compounds")
         compound = compound_of
     else:
         compound = building // buildings_per_compound
@@ -244,6 +271,14 @@ def read_network_file(path, building_size: int = 40, buildings_per_compound: int
     attributes: dict[str, np.ndarray] = {}
     labels = [nodes[i] for i in order]
     sorted_data = [data[i] for i in order]
+    for name in ("age_group", "low_income", "party", "employed"):
+        given = sum(name in d for d in data)
+        if 0 < given < n:
+            missing = next(x for x, d in zip(nodes, data) if name not in d)
+            raise NetworkFileError(
+                f"{path}: attribute {name!r} is on {given} of {n} nodes (missing on "
+                f"{missing!r}); give it on every node or on none"
+            )
     if any("age_group" in d for d in data):
         ages = []
         for node, d in zip(labels, sorted_data):
@@ -258,7 +293,7 @@ def read_network_file(path, building_size: int = 40, buildings_per_compound: int
     for name in ("low_income", "party", "employed"):
         if any(name in d for d in data):
             attributes[name] = np.array(
-                [_as_bool(path, x, name, d.get(name, False)) for x, d in zip(labels, sorted_data)]
+                [_as_bool(path, x, name, d[name]) for x, d in zip(labels, sorted_data)]
             )
     return Neighbourhood(
         building=new_b.astype(np.int32),

@@ -9,6 +9,7 @@ all derived from :data:`PARAMS`, so a new lever is one entry here plus its mecha
 from __future__ import annotations
 
 import difflib
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +59,11 @@ class Param:
     #: Levers may be switched mid-run by an intervention schedule; structure may not.
     lever: bool = False
 
+    @property
+    def mid_run(self) -> bool:
+        """May an intervention schedule change it mid-run? Not structure or start values."""
+        return self.group != "community" and self.name not in ("reform_week", "initial_efficacy")
+
     def allowed(self) -> str:
         """Human-readable statement of the allowed values."""
         if self.type is bool:
@@ -73,7 +79,7 @@ class Param:
 def _fmt(x: float | None) -> str:
     if x is None:
         return "…"
-    return f"{x:g}"
+    return f"{int(x):,}" if float(x).is_integer() else f"{x:g}"
 
 
 _P: list[Param] = [
@@ -816,7 +822,7 @@ _P: list[Param] = [
         1.0,
         "Part-time grid capacity",
         "兼职网格员容量",
-        "Simple cases a Party member solves per week as a part-time grid worker.",
+        "Cases a Party member adds to the grid's weekly capacity as a part-time grid worker.",
         "services",
         0,
         50,
@@ -878,7 +884,8 @@ _P: list[Param] = [
         2,
         "Whistle deadline",
         "报到时限",
-        "Weeks a department has to answer a whistled case.",
+        "Deadline for answering a whistled case; under trace assessment an overdue case "
+        "tends to be closed on paper.",
         "levers",
         1,
         52,
@@ -1098,14 +1105,14 @@ def validate_one(name: str, value: Any) -> Any:
         return value
     if isinstance(value, bool) or not hasattr(value, "__float__"):
         raise bad
+    if not math.isfinite(float(value)):
+        raise bad
     if p.type is int:
         if float(value) != int(value):
             raise bad
         value = int(value)
     else:
         value = float(value)
-        if value != value:  # NaN
-            raise bad
     if (p.low is not None and value < p.low) or (p.high is not None and value > p.high):
         raise bad
     return value

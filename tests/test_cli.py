@@ -61,13 +61,24 @@ def test_run_writes_csv(tmp_path):
         (["run", "--set", "nonsense"], "name=value"),
         (["run", "--scenario", "beijing"], "beijing_reform"),
         (["run", "--set", "network_file=/no/such.graphml"], "does not exist"),
-        (["run", "--out", "x.xlsx"], ".parquet or .csv"),
     ],
 )
-def test_bad_input_exits_non_zero_with_a_clear_message(argv, message, capsys, tmp_path):
-    assert main(argv) == 2
+def test_bad_input_exits_non_zero_with_a_clear_message(
+    argv, message, capsys, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)  # a wrongly written output would land here
+    assert main(argv + ["--steps", "3", "--out", "out.parquet"]) == 2
     assert message in capsys.readouterr().err
     assert not list(tmp_path.iterdir())
+
+
+def test_unwritable_output_is_refused_before_the_run(tmp_path, capsys):
+    folder = tmp_path / "already_a_folder.csv"
+    folder.mkdir()
+    assert main(["run", "--steps", "2", "--out", str(folder)]) == 2
+    assert "is a folder" in capsys.readouterr().err
+    assert main(["run", "--steps", "2", "--out", str(tmp_path / "x.xlsx")]) == 2
+    assert ".parquet or .csv" in capsys.readouterr().err
 
 
 def test_bench_prints_one_json_line(capsys):

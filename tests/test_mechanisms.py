@@ -160,3 +160,29 @@ def test_retirees_have_more_time_and_youth_prefer_online():
     retired, youth = m.age_group == 2, m.age_group == 0
     assert m.free_time[retired].mean() > m.free_time[~retired].mean()
     assert m.prefers_online[youth].mean() > m.prefers_online[retired].mean()
+
+
+def test_explicit_values_win_over_the_scenario_lever():
+    m = CommunityModel(
+        scenario="whistle_and_report",
+        rng=0,
+        n_residents=300,
+        reform_week=2,
+        whistle_deadline_weeks=4,
+    )
+    for _ in range(3):
+        m.step()
+    assert m.params["whistle"] is True  # the scenario's other lever still switches on
+    assert m.params["whistle_deadline_weeks"] == 4
+
+
+def test_report_patterns_compare_fixed_and_unfixed_first_reports():
+    from model.model import report_patterns
+
+    n_reports = np.array([1, 2, 3, 1, 2, 0, 10])
+    first = np.array([1, 1, 1, 2, 2, 0, 2])  # resolved ×3, not ×3, none
+    again = np.array([0, 1, 1, 0, 1, 0, 0])
+    out = report_patterns(n_reports, first, again)
+    assert out["rereport_ratio"] == pytest.approx((2 / 3) / (1 / 3))
+    assert out["single_report_share"] == pytest.approx(2 / 6)
+    assert out["top10_report_share"] == pytest.approx(10 / 19)

@@ -94,3 +94,22 @@ def test_bad_node_attribute_names_node_and_allowed_values(tmp_path):
     nx.write_graphml(g, path)
     with pytest.raises(NetworkFileError, match="node '0'.*pensioner.*'youth', 'working'"):
         read_network_file(path)
+
+
+def test_edge_list_header_is_skipped_and_bad_lines_are_named(tmp_path):
+    good = tmp_path / "ties.csv"
+    good.write_text("source,target\na,b\nb,c\n")
+    assert read_network_file(good).n == 3
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\nb;c\n")
+    with pytest.raises(NetworkFileError, match="line 2: expected two node labels"):
+        read_network_file(bad)
+
+
+def test_attribute_on_some_nodes_only_is_refused(tmp_path):
+    g = nx.path_graph(4)
+    nx.set_node_attributes(g, {0: True, 1: False}, "party")
+    path = tmp_path / "partial.graphml"
+    nx.write_graphml(g, path)
+    with pytest.raises(NetworkFileError, match="'party' is on 2 of 4 nodes"):
+        read_network_file(path)
