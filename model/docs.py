@@ -24,8 +24,9 @@ def param_table() -> str:
         lines += [
             f"**{en} / {zh}**",
             "",
-            "| name | default | allowed | unit | label | 中文 | paper's term | description |",
-            "|---|---|---|---|---|---|---|---|",
+            "| name | default | allowed | unit | label | 中文 | paper's term | description "
+            "| source |",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
         for p in PARAMS.values():
             if p.group != group:
@@ -43,6 +44,7 @@ def param_table() -> str:
                         p.label_zh,
                         p.paper,
                         p.description,
+                        p.source,
                     )
                 )  # fmt: skip
                 + " |"
