@@ -130,6 +130,50 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Run (or resume) every run of an experiment spec; results stream to --out."""
+    from .executors import BackendError
+    from .plan import plan_runs
+    from .spec import load_spec
+    from .sweep import SweepError, run_sweep
+
+    spec = load_spec(args.spec)
+    if args.dry_run:
+        for run in plan_runs(spec):
+            print(json.dumps(run.as_dict(), ensure_ascii=False, default=str))
+        return 0
+    if not args.out:
+        raise ValueError("--out DIR is required (except with --dry-run)")
+    if args.scheduler and args.backend != "dask":
+        raise ValueError("--scheduler needs --backend dask")
+    try:
+        counts = run_sweep(
+            spec,
+            args.out,
+            backend=args.backend,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            quiet=args.quiet,
+            spec_text=Path(args.spec).read_text(encoding="utf-8"),
+        )
+    except (SweepError, BackendError) as exc:
+        print(f"civicloop: error: {exc}", file=sys.stderr)
+        return 2
+    if not args.quiet:
+        print(
+            f"{counts['planned']} runs planned, {counts['ran']} run now, "
+            f"{counts['failed']} failed; results in {args.out}"
+        )
+    if counts["failed"]:
+        print(
+            f"civicloop: {counts['failed']} runs failed; their errors are in "
+            f"{args.out}/summary.parquet (column 'error'); re-run the command to retry them",
+            file=sys.stderr,
+        )
+        return 3
+    return 0
+
+
 def _integer(text: str, low: int, what: str) -> int:
     try:
         value = int(text)
@@ -176,6 +220,17 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     p.set_defaults(func=cmd_bench)
 
+    p = sub.add_parser("sweep", help="run an experiment spec (TOML); resumable")
+    p.add_argument("spec", help="experiment spec, e.g. experiments/specs/example_small.toml")
+    p.add_argument("--out", help="output folder (created; re-use it to resume)")
+    p.add_argument("--backend", choices=("serial", "processes", "dask"), default="processes",
+                   help="where runs execute (processes)")  # fmt: skip
+    p.add_argument("--workers", type=_positive, default=2, help="worker processes (2)")
+    p.add_argument("--scheduler", help="address of a running Dask scheduler (tcp://host:8786)")
+    p.add_argument("--dry-run", action="store_true", help="print the planned runs as JSON lines")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.set_defaults(func=cmd_sweep)
+
     p = sub.add_parser("docs", help="regenerate the generated tables in docs/ODD.md")
     p.add_argument("--odd", help="path to ODD.md (default: the repository's docs/ODD.md)")
     p.set_defaults(func=cmd_docs)
@@ -193,6 +248,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"civicloop: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `civicloop sweep --dry-run | head`
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("civicloop: interrupted; nothing was written", file=sys.stderr)
         return 130

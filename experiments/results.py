@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -42,6 +43,22 @@ def write_frame(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
                 frame.to_parquet(fh, index=False)
             else:
                 frame.to_csv(fh, index=False)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_json(obj, path: str | os.PathLike) -> Path:
+    """Write JSON atomically (temp file, fsync, rename)."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(obj, fh, indent=1, default=str, allow_nan=True)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)

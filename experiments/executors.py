@@ -1,0 +1,99 @@
+"""Executor backends: where runs execute. Each yields run results as they complete.
+
+Adding a backend means one function here with the same shape: it takes the tasks (plain
+dicts) and a worker count and yields each task's result in completion order. At most a few
+tasks per worker are in flight, so the coordinator's memory does not grow with the sweep.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from typing import Any
+
+BACKENDS = ("serial", "processes", "dask")
+IN_FLIGHT_PER_WORKER = 4
+
+
+class BackendError(RuntimeError):
+    """A backend that cannot start (for example an unreachable scheduler)."""
+
+
+def serial(fn: Callable, tasks: Iterable[dict], workers: int = 1, **_: Any) -> Iterator[Any]:
+    for task in tasks:
+        yield fn(task)
+
+
+def processes(fn: Callable, tasks: Iterable[dict], workers: int = 2, **_: Any) -> Iterator[Any]:
+    """Local worker processes (forkserver: clean workers, model imported once each)."""
+    ctx = mp.get_context("forkserver")
+    tasks = iter(tasks)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        pending = set()
+        for task in tasks:
+            pending.add(pool.submit(fn, task))
+            if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
+                break
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield future.result()
+                nxt = next(tasks, None)
+                if nxt is not None:
+                    pending.add(pool.submit(fn, nxt))
+
+
+def dask(
+    fn: Callable,
+    tasks: Iterable[dict],
+    workers: int = 2,
+    scheduler: str | None = None,
+    connect_timeout: float = 5.0,
+    **_: Any,
+) -> Iterator[Any]:
+    """Dask ``distributed``: a LocalCluster on loopback, or an existing scheduler address."""
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError as exc:  # pragma: no cover - dask is a core dependency
+        raise BackendError("the dask backend needs `pip install 'dask[distributed]'`") from exc
+
+    cluster = None
+    try:
+        if scheduler:
+            client = Client(scheduler, timeout=f"{connect_timeout}s")
+        else:
+            cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+            )
+            client = Client(cluster)
+    except (OSError, TimeoutError) as exc:
+        if cluster is not None:
+            cluster.close()
+        where = scheduler or "a local cluster"
+        raise BackendError(f"cannot reach the Dask scheduler at {where}: {exc}") from None
+    try:
+        n_workers = max(1, len(client.scheduler_info().get("workers", {})) or workers)
+        tasks = iter(tasks)
+        first = [client.submit(fn, t, pure=False) for _, t in zip(range(n_workers * 4), tasks)]
+        queue = as_completed(first)
+        for future in queue:
+            yield future.result()
+            future.release()
+            nxt = next(tasks, None)
+            if nxt is not None:
+                queue.add(client.submit(fn, nxt, pure=False))
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def get(name: str) -> Callable[..., Iterator[Any]]:
+    if name not in BACKENDS:
+        raise ValueError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
+    return {"serial": serial, "processes": processes, "dask": dask}[name]

@@ -1,0 +1,258 @@
+"""Run a sweep: plan, skip what is done, execute on a backend, stream results to disk.
+
+Layout of an output folder::
+
+    DIR/manifest.json         the spec, its fingerprint, package versions, git commit, times
+    DIR/spec.toml             the spec file as given
+    DIR/runs/<run_id>.parquet weekly series of one run (written atomically)
+    DIR/runs/<run_id>.json    the run's summary row or its error (written last: "done")
+    DIR/summary.parquet       one row per run: identity, parameters, seed, summary figures
+
+A run counts as done when its JSON says ``ok`` and its Parquet file exists, so a sweep killed
+at any moment resumes where it stopped without losing or repeating a run. Failed runs are
+recorded with their error and tried again on the next invocation.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import traceback
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from model import PARAMS, CommunityModel
+
+from . import executors, results
+from .plan import Run, plan_runs
+from .spec import ExperimentSpec
+
+PACKAGES = (
+    "civicloop", "mesa", "numpy", "scipy", "networkx", "pandas", "pyarrow", "dask",
+    "distributed", "SALib",
+)  # fmt: skip
+
+
+class SweepError(RuntimeError):
+    """A sweep that must not start (for example a different spec in the same folder)."""
+
+
+def execute(task: dict[str, Any]) -> dict[str, Any]:
+    """Worker side: run one model, write its weekly series and its summary row."""
+    run = task["run"]
+    runs_dir = Path(task["out"]) / "runs"
+    start = time.perf_counter()
+    row: dict[str, Any] = {"run_id": run["run_id"], "status": "ok", "error": ""}
+    try:
+        model = CommunityModel(
+            scenario=run["base_scenario"],
+            interventions=run["interventions"],
+            rng=run["seed"],
+            **run["params"],
+        )
+        for _ in range(task["weeks"]):
+            model.step()
+        frame = model.datacollector.get_model_vars_dataframe()[task["metrics"]]
+        frame = frame.reset_index(drop=True)
+        frame.insert(0, "week", range(len(frame)))
+        frame.insert(0, "run_id", run["run_id"])
+        results.write_frame(frame, runs_dir / f"{run['run_id']}.parquet")
+        row.update(model.summary())
+    except Exception as exc:  # recorded, never fatal to the sweep
+        row.update(status="failed", error=f"{type(exc).__name__}: {exc}")
+        row["traceback"] = traceback.format_exc(limit=5)
+    row["seconds"] = round(time.perf_counter() - start, 4)
+    results.write_json(row, runs_dir / f"{run['run_id']}.json")
+    return {"run_id": run["run_id"], "status": row["status"], "error": row["error"]}
+
+
+def is_done(runs_dir: Path, run_id: str) -> bool:
+    marker = runs_dir / f"{run_id}.json"
+    if not marker.is_file() or not (runs_dir / f"{run_id}.parquet").is_file():
+        return False
+    try:
+        return json.loads(marker.read_text(encoding="utf-8")).get("status") == "ok"
+    except (OSError, ValueError):
+        return False
+
+
+def package_versions() -> dict[str, str]:
+    out = {"python": sys.version.split()[0]}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def git_commit() -> str:
+    root = Path(__file__).resolve().parents[1]
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root, capture_output=True, text=True, timeout=5,
+        ).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return (commit + ("-dirty" if dirty else "")) if commit else "unknown"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Progress:
+    """A progress bar on a terminal, plain lines otherwise, nothing when quiet."""
+
+    def __init__(self, total: int, done: int, quiet: bool, stream=None) -> None:
+        self.total, self.done, self.failed = total, done, 0
+        self.quiet = quiet
+        self.stream = stream or sys.stderr
+        self.start = time.monotonic()
+        self.started_at = done
+        self.last_line = 0.0
+        self.bar = None
+        if not quiet and self.stream.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, initial=done, unit="run", file=self.stream)
+        elif not quiet:
+            print(f"sweep: {done}/{total} runs already done", file=self.stream, flush=True)
+
+    def update(self, failed: bool) -> None:
+        self.done += 1
+        self.failed += failed
+        if self.bar is not None:
+            self.bar.update(1)
+            self.bar.set_postfix(failed=self.failed)
+            return
+        now = time.monotonic()
+        if self.quiet or (now - self.last_line < 10 and self.done < self.total):
+            return
+        self.last_line = now
+        rate = (self.done - self.started_at) / max(now - self.start, 1e-9)
+        eta = (self.total - self.done) / rate if rate > 0 else float("nan")
+        print(
+            f"sweep: {self.done}/{self.total} runs, {self.failed} failed, ETA {eta:.0f} s",
+            file=self.stream,
+            flush=True,
+        )
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def prepare(spec: ExperimentSpec, out: Path) -> dict[str, Any]:
+    """Create or reopen an output folder; refuse one that holds another spec's results."""
+    manifest_path = out / "manifest.json"
+    if manifest_path.exists():
+        try:
+            old = json.loads(manifest_path.read_text(encoding="utf-8"))
+        except ValueError:
+            raise SweepError(f"{manifest_path} is unreadable; use a new --out folder") from None
+        if old.get("fingerprint") != spec.fingerprint:
+            raise SweepError(
+                f"{out} holds results of a different spec ({old.get('name')!r}, fingerprint "
+                f"{old.get('fingerprint')}; this spec: {spec.fingerprint}). Use a new --out "
+                "folder, or delete the old one to start over."
+            )
+        return old
+    if out.exists() and any(out.iterdir()):
+        raise SweepError(f"{out} is not empty and holds no sweep manifest; choose another folder")
+    (out / "runs").mkdir(parents=True, exist_ok=True)
+    return {}
+
+
+def run_sweep(
+    spec: ExperimentSpec,
+    out: str | Path,
+    backend: str = "processes",
+    workers: int = 2,
+    scheduler: str | None = None,
+    quiet: bool = False,
+    spec_text: str | None = None,
+) -> dict[str, int]:
+    """Execute every run of ``spec`` not yet done in ``out``; return counts."""
+    out = Path(out)
+    executor = executors.get(backend)
+    previous = prepare(spec, out)
+    runs_dir = out / "runs"
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    for stale in runs_dir.glob(".*.tmp"):  # left by a killed writer
+        stale.unlink(missing_ok=True)
+    if spec_text is not None and not (out / "spec.toml").exists():
+        (out / "spec.toml").write_text(spec_text, encoding="utf-8")
+    runs = plan_runs(spec)
+    todo = [r for r in runs if not is_done(runs_dir, r.run_id)]
+    manifest = {
+        "name": spec.name,
+        "fingerprint": spec.fingerprint,
+        "spec": spec.raw,
+        "planned_runs": len(runs),
+        "versions": package_versions(),
+        "git_commit": git_commit(),
+        "started": previous.get("started", _now()),
+        "sessions": [*previous.get("sessions", []), {"started": _now(), "backend": backend,
+                                                      "workers": workers, "todo": len(todo)}],
+        "finished": None,
+    }  # fmt: skip
+    results.write_json(manifest, out / "manifest.json")
+    tasks = (
+        {"run": r.as_dict(), "weeks": spec.weeks, "metrics": spec.metrics, "out": str(out)}
+        for r in todo
+    )
+    progress = Progress(len(runs), len(runs) - len(todo), quiet)
+    failed = 0
+    try:
+        for result in executor(execute, tasks, workers=workers, scheduler=scheduler):
+            bad = result["status"] != "ok"
+            failed += bad
+            progress.update(bad)
+    finally:
+        progress.close()
+    write_summary(runs, runs_dir, out / "summary.parquet")
+    manifest["finished"] = _now()
+    manifest["sessions"][-1]["finished"] = manifest["finished"]
+    manifest["sessions"][-1]["failed"] = failed
+    results.write_json(manifest, out / "manifest.json")
+    return {"planned": len(runs), "ran": len(todo), "failed": failed}
+
+
+def write_summary(runs: list[Run], runs_dir: Path, path: Path) -> pd.DataFrame:
+    """One row per planned run: identity, parameters, seed and its summary (or error)."""
+    varying = sorted({k for r in runs for k in r.params})
+    rows = []
+    for r in runs:
+        row: dict[str, Any] = {
+            "run_id": r.run_id,
+            "scenario": r.scenario,
+            "base_scenario": r.base_scenario,
+            "point": r.point,
+            "replicate": r.replicate,
+            "seed": r.seed,
+        }
+        for name in varying:
+            row[name] = r.params.get(name, PARAMS[name].default)
+        marker = runs_dir / f"{r.run_id}.json"
+        if marker.is_file():
+            data = json.loads(marker.read_text(encoding="utf-8"))
+            data.pop("traceback", None)
+            data.pop("run_id", None)
+            row.update(data)
+        else:
+            row.update(status="not_run", error="")
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    results.write_frame(frame, path)
+    return frame
