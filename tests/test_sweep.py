@@ -1,0 +1,188 @@
+"""The sweep engine: specs, seeds, backends, resume after SIGKILL, refusal of a changed spec."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from experiments.cli import main
+from experiments.plan import plan_runs
+from experiments.spec import SpecError, load_spec, parse_spec
+from experiments.sweep import run_sweep
+
+ROOT = Path(__file__).resolve().parents[1]
+SMALL = """
+name = "tiny"
+weeks = 12
+replicates = 2
+seed = 7
+metrics = ["participation_rate", "satisfaction_rate"]
+
+[base]
+n_residents = 200
+
+[scenarios]
+baseline = "baseline"
+reform = { from = "beijing_reform", set = { reform_week = 4 } }
+
+[sweep]
+feedback_prob = [0.2, 0.8]
+"""
+
+
+def _summary(out: Path) -> pd.DataFrame:
+    frame = pd.read_parquet(out / "summary.parquet").drop(columns="seconds")
+    return frame.sort_values("run_id").reset_index(drop=True)
+
+
+def test_example_spec_is_valid_and_small():
+    spec = load_spec(ROOT / "experiments" / "specs" / "example_small.toml")
+    assert 1 <= len(plan_runs(spec)) <= 60
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ('name = "x"\nseed = 1\n[base]\nn_residents = 200\nfeedbak_prob = 0.3\n',
+         r":5: base.feedbak_prob: unknown parameter 'feedbak_prob'; did you mean feedback_prob"),
+        ('name = "x"\nseed = 1\n\n[sweep]\nfeedback_prob = [0.2, 1.7]\n',
+         r":5: sweep.feedback_prob: feedback_prob=1.7 is not allowed: .*\[0, 1\]"),
+        ('name = "x"\nseed = 1\n[scenarios]\nreform = { from = "bejing_reform" }\n',
+         r":4: scenarios.reform.from: unknown scenario 'bejing_reform'"),
+        ('name = "x"\n\n[base]\n', r"seed: required"),
+        ('name = "x"\nseed = 1\nwekks = 3\n', r":3: wekks: unknown key"),
+        ('name = "x"\nseed = 1\n[design]\nmethod = "latin"\nsamples = 4\n'
+         '[design.parameters]\nwhistle = [0, 1]\n',
+         r":7: design.parameters.whistle: sampled designs vary numeric parameters only"),
+    ],
+)  # fmt: skip
+def test_spec_errors_point_at_line_and_key(text, where):
+    with pytest.raises(SpecError, match=where):
+        parse_spec(text, source="s.toml")
+
+
+def test_seeds_depend_only_on_master_seed_and_run_identity():
+    a = {r.run_id: r.seed for r in plan_runs(parse_spec(SMALL))}
+    b = {r.run_id: r.seed for r in plan_runs(parse_spec(SMALL.replace("seed = 7", "seed = 8")))}
+    assert a.keys() == b.keys() and all(a[k] != b[k] for k in a)
+    assert len(set(a.values())) == 2  # common random numbers: one stream per replicate
+    independent = parse_spec(SMALL.replace("seed = 7", "seed = 7\ncommon_random_numbers = false"))
+    assert len({r.seed for r in plan_runs(independent)}) == len(a)
+
+
+def test_sampled_designs_come_from_salib():
+    text = SMALL.split("[sweep]")[0] + (
+        '[design]\nmethod = "morris"\nsamples = 3\n[design.parameters]\n'
+        "feedback_prob = [0.0, 1.0]\npush_down_share = [0.0, 0.6]\ngrid_capacity = [5, 40]\n"
+    )
+    runs = plan_runs(parse_spec(text))
+    points = {r.point: r.point_values for r in runs}
+    assert len(points) == 3 * (3 + 1)  # Morris: trajectories × (parameters + 1)
+    assert all(0 <= p["push_down_share"] <= 0.6 for p in points.values())
+    assert all(isinstance(p["grid_capacity"], float) for p in points.values())
+
+
+def test_dry_run_prints_one_json_object_per_planned_run(tmp_path, capsys):
+    spec = tmp_path / "tiny.toml"
+    spec.write_text(SMALL)
+    assert main(["sweep", str(spec), "--dry-run"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 2 * 2 * 2
+    first = json.loads(lines[0])
+    assert {"run_id", "scenario", "params", "seed"} <= set(first)
+    assert not list(tmp_path.glob("*/"))  # nothing was run or created
+
+
+def test_results_identical_across_backends_and_worker_counts(tmp_path):
+    spec = parse_spec(SMALL)
+    run_sweep(spec, tmp_path / "serial", backend="serial", quiet=True)
+    run_sweep(spec, tmp_path / "proc", backend="processes", workers=2, quiet=True)
+    run_sweep(spec, tmp_path / "dask", backend="dask", workers=2, quiet=True)
+    serial = _summary(tmp_path / "serial")
+    assert (serial["status"] == "ok").all() and len(serial) == 8
+    pd.testing.assert_frame_equal(serial, _summary(tmp_path / "proc"))
+    pd.testing.assert_frame_equal(serial, _summary(tmp_path / "dask"))
+    weekly = pd.read_parquet(tmp_path / "dask" / "runs" / f"{serial.run_id[0]}.parquet")
+    assert list(weekly.columns) == ["run_id", "week", "participation_rate", "satisfaction_rate"]
+
+
+def test_rerun_skips_finished_runs_and_changed_spec_is_refused(tmp_path, capsys):
+    spec_file = tmp_path / "tiny.toml"
+    spec_file.write_text(SMALL)
+    out = tmp_path / "out"
+    assert main(["sweep", str(spec_file), "--out", str(out), "--backend", "serial"]) == 0
+    stamp = {p.name: p.stat().st_mtime_ns for p in (out / "runs").iterdir()}
+    assert main(["sweep", str(spec_file), "--out", str(out), "--backend", "serial"]) == 0
+    assert "0 run now" in capsys.readouterr().out
+    assert stamp == {p.name: p.stat().st_mtime_ns for p in (out / "runs").iterdir()}
+    spec_file.write_text(SMALL.replace("weeks = 12", "weeks = 13"))
+    assert main(["sweep", str(spec_file), "--out", str(out)]) == 2
+    assert "holds results of a different spec" in capsys.readouterr().err
+
+
+def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, capsys):
+    spec_file = tmp_path / "bad.toml"
+    # retired + youth shares above 1 is refused by the model at construction
+    shares = "[sweep]\nyouth_share = [0.2, 0.9]\nretired_share = [0.3]"
+    spec_file.write_text(SMALL.replace("[sweep]\nfeedback_prob = [0.2, 0.8]", shares))
+    out = tmp_path / "out"
+    assert main(["sweep", str(spec_file), "--out", str(out), "--backend", "serial"]) == 3
+    summary = pd.read_parquet(out / "summary.parquet")
+    failed = summary[summary.status == "failed"]
+    assert len(failed) == 4 and (summary.status == "ok").sum() == 4
+    assert failed.error.str.contains("retired_share \\+ youth_share").all()
+    assert "4 runs failed" in capsys.readouterr().err
+
+
+def test_unreachable_scheduler_fails_fast_with_a_clear_error(tmp_path, capsys):
+    spec_file = tmp_path / "tiny.toml"
+    spec_file.write_text(SMALL)
+    start = time.monotonic()
+    code = main(["sweep", str(spec_file), "--out", str(tmp_path / "o"), "--backend", "dask",
+                 "--scheduler", "tcp://127.0.0.1:9", "--quiet"])  # fmt: skip
+    assert code == 2 and time.monotonic() - start < 30
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in capsys.readouterr().err
+
+
+def test_sweep_killed_with_sigkill_resumes_to_exactly_the_planned_runs(tmp_path):
+    text = SMALL.replace("replicates = 2", "replicates = 6").replace("weeks = 12", "weeks = 30")
+    spec_file = tmp_path / "kill.toml"
+    spec_file.write_text(text)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "experiments.cli", "sweep", str(spec_file), "--out", str(out),
+           "--backend", "processes", "--workers", "2", "--quiet"]  # fmt: skip
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen(cmd, env=env, start_new_session=True)
+    runs = out / "runs"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(list(runs.glob("*.json"))) < 5:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)  # coordinator and workers, mid-write
+    proc.wait()
+    done_before = len(list(runs.glob("*.json")))
+    assert 0 < done_before < 24
+    assert subprocess.run(cmd, env=env, timeout=300).returncode == 0
+    expected = {r.run_id for r in plan_runs(parse_spec(text))}
+    assert {p.stem for p in runs.glob("*.parquet")} == expected
+    assert {p.stem for p in runs.glob("*.json")} == expected
+    assert not list(runs.glob(".*"))  # no temp file left behind
+    summary = pd.read_parquet(out / "summary.parquet")
+    assert sorted(summary.run_id) == sorted(expected) and (summary.status == "ok").all()
+    for path in runs.glob("*.parquet"):
+        assert len(pd.read_parquet(path)) == 30
+
+
+def test_results_load_with_duckdb(tmp_path):
+    duckdb = pytest.importorskip("duckdb")
+    run_sweep(parse_spec(SMALL), tmp_path, backend="serial", quiet=True)
+    rows = duckdb.sql(
+        f"select scenario, count(*) n from read_parquet('{tmp_path}/runs/*.parquet') w "
+        f"join read_parquet('{tmp_path}/summary.parquet') s using (run_id) group by scenario"
+    ).fetchall()
+    assert sorted(rows) == [("baseline", 4 * 12), ("reform", 4 * 12)]
