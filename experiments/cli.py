@@ -174,6 +174,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_analyze(args: argparse.Namespace) -> int:
+    """Means with 95 % CIs, figures, sensitivity and scenario discovery for a sweep folder."""
+    from .analyze import analyze
+
+    report = analyze(args.dir, outcome=args.outcome)
+    print(f"report written to {report}")
+    return 0
+
+
 def _integer(text: str, low: int, what: str) -> int:
     try:
         value = int(text)
@@ -230,6 +239,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="print the planned runs as JSON lines")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser("analyze", help="analyse a sweep folder: CIs, figures, sensitivity")
+    p.add_argument("dir", help="the --out folder of `civicloop sweep`")
+    p.add_argument("--outcome", default="participation_end",
+                   help="run-level outcome to analyse (participation_end)")  # fmt: skip
+    p.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser("docs", help="regenerate the generated tables in docs/ODD.md")
     p.add_argument("--odd", help="path to ODD.md (default: the repository's docs/ODD.md)")

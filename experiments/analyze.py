@@ -1,0 +1,348 @@
+"""Analysis of a finished (or partly finished) sweep folder: ``civicloop analyze DIR``.
+
+Writes into ``DIR/analysis/``: tables of means with 95 % confidence intervals across
+replicates (per scenario and point), scenario effects against a reference scenario (paired
+by point and replicate), figures of weekly series with bands and of scenario effects (PNG and
+SVG), global sensitivity indices (SALib: Morris or Sobol) when the design is one, scenario
+discovery with PRIM (EMA Workbench, optional extra ``civicloop[prim]``) for sampled designs,
+and ``report.md`` tying it together.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .plan import design_points, salib_problem
+from .spec import load_spec
+
+#: Run-level outcomes summarised in the tables (from ``model.summary()``).
+OUTCOMES = (
+    "participation_end",
+    "mean_efficacy_end",
+    "satisfaction_rate_end",
+    "completion_rate_end",
+    "resolution_rate_end",
+    "response_time_mean_end",
+    "retired_share_of_participants_end",
+    "budget_spent_total",
+)
+#: Weekly series drawn with confidence bands, when the sweep kept them.
+SERIES = ("participation_rate", "mean_efficacy", "satisfaction_rate", "completion_rate")
+#: Okabe–Ito colours: distinguishable with the common forms of colour blindness.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
+
+
+def mean_ci(values: pd.Series | np.ndarray) -> tuple[float, float, float, int]:
+    """Mean and t-based 95 % confidence interval across replicates."""
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    n = x.size
+    if n == 0:
+        return float("nan"), float("nan"), float("nan"), 0
+    m = float(x.mean())
+    if n == 1:
+        return m, float("nan"), float("nan"), 1
+    half = float(stats.t.ppf(0.975, n - 1) * x.std(ddof=1) / np.sqrt(n))
+    return m, m - half, m + half, n
+
+
+def summarise(frame: pd.DataFrame, by: list[str], outcomes=OUTCOMES) -> pd.DataFrame:
+    rows = []
+    for key, group in frame.groupby(by, sort=False):
+        key = key if isinstance(key, tuple) else (key,)
+        row = dict(zip(by, key))
+        for o in outcomes:
+            if o in group:
+                m, lo, hi, n = mean_ci(group[o])
+                row.update({o: m, f"{o}_lo": lo, f"{o}_hi": hi})
+                row["n"] = n
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def scenario_effects(frame: pd.DataFrame, reference: str, outcome: str) -> pd.DataFrame:
+    """Each scenario minus the reference, paired by point and replicate."""
+    ref = frame[frame.scenario == reference].set_index(["point", "replicate"])[outcome]
+    rows = []
+    for name, group in frame.groupby("scenario", sort=False):
+        if name == reference:
+            continue
+        diff = group.set_index(["point", "replicate"])[outcome] - ref
+        m, lo, hi, n = mean_ci(diff.dropna())
+        rows.append({"scenario": name, "effect": m, "lo": lo, "hi": hi, "n": n})
+    return pd.DataFrame(rows)
+
+
+def _save(fig, folder: Path, stem: str) -> list[str]:
+    names = []
+    for ext in ("png", "svg"):
+        path = folder / f"{stem}.{ext}"
+        fig.savefig(path, dpi=110, bbox_inches="tight")
+        names.append(path.name)
+    return names
+
+
+def weekly_bands(out: Path, summary: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
+    """Mean and 95 % band per scenario and week, read from the per-run Parquet files."""
+    import pyarrow.dataset as ds
+
+    files = [out / "runs" / f"{r}.parquet" for r in summary.run_id]
+    files = [str(f) for f in files if f.is_file()]
+    if not files:
+        return pd.DataFrame()
+    table = ds.dataset(files, format="parquet").to_table(columns=["run_id", "week", *metrics])
+    weekly = table.to_pandas().merge(summary[["run_id", "scenario"]], on="run_id")
+    grouped = weekly.groupby(["scenario", "week"], sort=False)[metrics]
+    mean, sem, count = grouped.mean(), grouped.sem(), grouped.count()
+    tcrit = stats.t.ppf(0.975, np.maximum(count - 1, 1))
+    lo = (mean - tcrit * sem).add_suffix("_lo")
+    hi = (mean + tcrit * sem).add_suffix("_hi")
+    band = pd.concat([mean, lo, hi], axis=1)
+    return band.reset_index()
+
+
+def plot_series(band: pd.DataFrame, metrics: list[str], folder: Path) -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = []
+    for metric in metrics:
+        fig, ax = plt.subplots(figsize=(7, 3.8))
+        for i, (scenario, g) in enumerate(band.groupby("scenario", sort=False)):
+            colour = PALETTE[i % len(PALETTE)]
+            ax.plot(g.week, g[metric], color=colour, label=scenario, lw=1.6)
+            ax.fill_between(g.week, g[f"{metric}_lo"], g[f"{metric}_hi"], color=colour, alpha=0.2)
+        ax.set_xlabel("week")
+        ax.set_ylabel(metric.replace("_", " "))
+        ax.set_title(f"{metric.replace('_', ' ')}: mean and 95 % band across runs")
+        ax.legend(fontsize=8, frameon=False)
+        names += _save(fig, folder, f"weekly_{metric}")
+        plt.close(fig)
+    return names
+
+
+def plot_effects(effects: pd.DataFrame, outcome: str, reference: str, folder: Path) -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 0.5 + 0.45 * max(len(effects), 1)))
+    y = np.arange(len(effects))
+    err = np.vstack([effects.effect - effects.lo, effects.hi - effects.effect])
+    ax.errorbar(effects.effect, y, xerr=err, fmt="o", color=PALETTE[0], capsize=3)
+    ax.axvline(0, color="#777", lw=0.8)
+    ax.set_yticks(y, effects.scenario)
+    ax.set_xlabel(f"{outcome.replace('_', ' ')}: difference from {reference} (95 % CI)")
+    names = _save(fig, folder, f"effects_{outcome}")
+    plt.close(fig)
+    return names
+
+
+def sensitivity(spec, summary: pd.DataFrame, outcome: str) -> pd.DataFrame | None:
+    """Morris or Sobol indices (SALib) of ``outcome`` per scenario, replicates averaged."""
+    design = spec.design
+    if design is None or design["method"] not in ("morris", "sobol"):
+        return None
+    from SALib.analyze import morris, sobol
+
+    problem = salib_problem(design)
+    x = np.array([[p[n] for n in problem["names"]] for p in design_points(spec)], dtype=float)
+    rows = []
+    for scenario, g in summary.groupby("scenario", sort=False):
+        y = g.groupby("point")[outcome].mean().reindex(range(len(x))).to_numpy()
+        if np.isnan(y).any():
+            continue  # an incomplete design cannot be analysed
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if design["method"] == "morris":
+                res = morris.analyze(problem, x, y, num_levels=design["num_levels"])
+                for i, name in enumerate(problem["names"]):
+                    rows.append({
+                        "scenario": scenario, "parameter": name, "mu_star": res["mu_star"][i],
+                        "mu_star_conf": res["mu_star_conf"][i], "sigma": res["sigma"][i],
+                    })  # fmt: skip
+            else:
+                res = sobol.analyze(problem, y, calc_second_order=design["calc_second_order"])
+                for i, name in enumerate(problem["names"]):
+                    rows.append({"scenario": scenario, "parameter": name,
+                                 "S1": res["S1"][i], "S1_conf": res["S1_conf"][i],
+                                 "ST": res["ST"][i], "ST_conf": res["ST_conf"][i]})  # fmt: skip
+    return pd.DataFrame(rows) if rows else None
+
+
+def discover(spec, summary: pd.DataFrame, outcome: str, threshold: float) -> dict[str, Any]:
+    """PRIM (EMA Workbench): which lever ranges keep ``outcome`` above ``threshold``?"""
+    names = list(spec.design["parameters"]) if spec.design else list(spec.sweep)
+    numeric = [n for n in names if pd.api.types.is_numeric_dtype(summary[n])]
+    if not numeric:
+        return {"status": "skipped", "reason": "no numeric parameters vary"}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from ema_workbench.analysis import prim
+    except ImportError:
+        return {"status": "skipped", "reason": "install the extra: pip install 'civicloop[prim]'"}
+    x = summary[numeric].astype(float).reset_index(drop=True)
+    y = summary[outcome].to_numpy() > threshold
+    if y.all() or not y.any():
+        return {"status": "skipped", "reason": f"every run is on one side of {threshold:.3f}"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        box = prim.Prim(x, y).find_box()
+    limits = box.box_lims[-1]
+    restricted = [
+        {"parameter": n, "low": float(limits[n][0]), "high": float(limits[n][1])}
+        for n in numeric
+        if (limits[n][0], limits[n][1]) != (x[n].min(), x[n].max())
+    ]
+    return {"status": "ok", "coverage": float(box.coverage), "density": float(box.density),
+            "box": restricted, "threshold": threshold}  # fmt: skip
+
+
+def _md_table(frame: pd.DataFrame, digits: int = 3) -> str:
+    if frame is None or frame.empty:
+        return "_(none)_\n"
+    cols = list(frame.columns)
+    out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for _, row in frame.iterrows():
+        cells = [
+            ("" if np.isnan(v) else f"{v:.{digits}f}") if isinstance(v, float) else str(v)
+            for v in row
+        ]
+        out.append("| " + " | ".join(cells) + " |")
+    return "\n".join(out) + "\n"
+
+
+def _with_ci(frame: pd.DataFrame, by: list[str], outcomes) -> pd.DataFrame:
+    """Collapse mean/lo/hi columns into 'mean [lo, hi]' strings for the report."""
+    out = frame[by + ["n"]].copy()
+    for o in outcomes:
+        if o in frame:
+            out[o] = [
+                f"{m:.3f} [{lo:.3f}, {hi:.3f}]" if not np.isnan(lo) else f"{m:.3f}"
+                for m, lo, hi in zip(frame[o], frame[f"{o}_lo"], frame[f"{o}_hi"])
+            ]
+    return out
+
+
+def analyze(out: str | Path, outcome: str = "participation_end") -> Path:
+    """Analyse the sweep in ``out``; return the path of the Markdown report."""
+    out = Path(out)
+    if not (out / "summary.parquet").is_file():
+        raise ValueError(f"{out} has no summary.parquet: run `civicloop sweep SPEC --out {out}`")
+    spec_file = out / "spec.toml"
+    if not spec_file.is_file():
+        raise ValueError(f"{out} has no spec.toml; it was not written by `civicloop sweep`")
+    spec = load_spec(spec_file)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    summary_all = pd.read_parquet(out / "summary.parquet")
+    summary = summary_all[summary_all.status == "ok"].copy()
+    if summary.empty:
+        raise ValueError(f"{out}: no finished runs to analyse")
+    if outcome not in summary:
+        raise ValueError(f"unknown outcome {outcome!r}; choose one of {', '.join(OUTCOMES)}")
+    folder = out / "analysis"
+    folder.mkdir(exist_ok=True)
+    scenarios = list(dict.fromkeys(summary.scenario))
+    reference = "baseline" if "baseline" in scenarios else scenarios[0]
+    by_scenario = summarise(summary, ["scenario"])
+    by_point = summarise(summary, ["scenario", "point"])
+    by_scenario.to_csv(folder / "by_scenario.csv", index=False)
+    by_point.to_csv(folder / "by_point.csv", index=False)
+    effects = {o: scenario_effects(summary, reference, o) for o in (outcome, "budget_spent_total")}
+    figures: list[str] = []
+    metrics = [m for m in SERIES if m in spec.metrics]
+    band = weekly_bands(out, summary, metrics) if metrics else pd.DataFrame()
+    if not band.empty:
+        figures += plot_series(band, metrics, folder)
+    if len(scenarios) > 1:
+        figures += plot_effects(effects[outcome], outcome, reference, folder)
+        effects[outcome].to_csv(folder / f"effects_{outcome}.csv", index=False)
+    sens = sensitivity(spec, summary, outcome)
+    if sens is not None:
+        sens.to_csv(folder / f"sensitivity_{outcome}.csv", index=False)
+    prim_result = None
+    if spec.design is not None or len(spec.sweep) > 1:
+        threshold = float(spec.analysis.get("threshold", summary[outcome].median()))
+        prim_result = discover(spec, summary, outcome, threshold)
+
+    lines = [
+        f"# {spec.name}: analysis",
+        "",
+        spec.description,
+        "",
+        f"- runs: {len(summary)} finished of {len(summary_all)} planned "
+        f"({int((summary_all.status == 'failed').sum())} failed)",
+        f"- weeks per run: {spec.weeks}; replicates: {spec.replicates}; master seed: {spec.seed}",
+        f"- git commit: {manifest.get('git_commit')}; civicloop "
+        f"{manifest.get('versions', {}).get('civicloop')}, mesa "
+        f"{manifest.get('versions', {}).get('mesa')}",
+        "",
+        "Figures are means across runs with 95 % confidence intervals (t-based, across "
+        "replicates and points).",
+        "",
+        "## Outcomes by scenario",
+        "",
+        _md_table(_with_ci(by_scenario, ["scenario"], OUTCOMES[:5])),
+    ]
+    if len(scenarios) > 1:
+        lines += [
+            f"## Scenario effects on `{outcome}` (difference from `{reference}`, paired by point "
+            "and replicate)",
+            "",
+            _md_table(effects[outcome]),
+            f"Cost: difference in `budget_spent_total` (10k CNY) from `{reference}`:",
+            "",
+            _md_table(effects["budget_spent_total"]),
+        ]
+        gained = effects[outcome].merge(effects["budget_spent_total"], on="scenario",
+                                        suffixes=("", "_cost"))  # fmt: skip
+        # only where the extra cost is clearly positive; otherwise the ratio means nothing
+        gained["per_100_units"] = (
+            100 * gained["effect"] / gained["effect_cost"].where(gained["lo_cost"] > 0)
+        )
+        lines += [
+            f"Cost-effectiveness: `{outcome}` gained per 100 units (10k CNY) of extra budget "
+            "(blank where the extra cost's 95 % CI includes zero):",
+            "",
+            _md_table(gained[["scenario", "effect", "effect_cost", "per_100_units"]]),
+        ]
+    if len(by_point.point.unique()) > 1:
+        lines += [
+            "## Outcomes by scenario and point",
+            "",
+            _md_table(_with_ci(by_point, ["scenario", "point"], (outcome,))),
+            "Point parameters are in `summary.parquet` (one column per parameter).",
+            "",
+        ]
+    if sens is not None:
+        method = spec.design["method"]
+        lines += [f"## Global sensitivity of `{outcome}` ({method}, SALib)", "", _md_table(sens)]
+    if prim_result is not None:
+        lines += ["## Scenario discovery (PRIM)", ""]
+        if prim_result["status"] == "ok":
+            lines += [
+                f"Runs with `{outcome}` above {prim_result['threshold']:.3f} are concentrated in "
+                f"this box (coverage {prim_result['coverage']:.2f}, density "
+                f"{prim_result['density']:.2f}):",
+                "",
+                _md_table(pd.DataFrame(prim_result["box"])),
+            ]
+        else:
+            lines += [f"Skipped: {prim_result['reason']}.", ""]
+    if figures:
+        lines += ["## Figures", ""]
+        lines += [f"![{f}]({f})" for f in figures if f.endswith(".png")]
+    report = folder / "report.md"
+    report.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return report
