@@ -5,7 +5,7 @@ Layout of an output folder::
     DIR/manifest.json         the spec, its fingerprint, package versions, git commit, times
     DIR/spec.toml             the spec file as given
     DIR/runs/<run_id>.parquet weekly series of one run (written atomically)
-    DIR/runs/<run_id>.json    the run's summary row or its error (written last: "done")
+    DIR/status/<run_id>.json  the run's summary row or its error (written last: "done")
     DIR/summary.parquet       one row per run: identity, parameters, seed, summary figures
 
 A run counts as done when its JSON says ``ok`` and its Parquet file exists, so a sweep killed
@@ -16,6 +16,7 @@ recorded with their error and tried again on the next invocation.
 from __future__ import annotations
 
 import json
+import resource
 import subprocess
 import sys
 import time
@@ -68,13 +69,13 @@ def execute(task: dict[str, Any]) -> dict[str, Any]:
         row.update(status="failed", error=f"{type(exc).__name__}: {exc}")
         row["traceback"] = traceback.format_exc(limit=5)
     row["seconds"] = round(time.perf_counter() - start, 4)
-    results.write_json(row, runs_dir / f"{run['run_id']}.json")
+    results.write_json(row, Path(task["out"]) / "status" / f"{run['run_id']}.json")
     return {"run_id": run["run_id"], "status": row["status"], "error": row["error"]}
 
 
-def is_done(runs_dir: Path, run_id: str) -> bool:
-    marker = runs_dir / f"{run_id}.json"
-    if not marker.is_file() or not (runs_dir / f"{run_id}.parquet").is_file():
+def is_done(out: Path, run_id: str) -> bool:
+    marker = out / "status" / f"{run_id}.json"
+    if not marker.is_file() or not (out / "runs" / f"{run_id}.parquet").is_file():
         return False
     try:
         return json.loads(marker.read_text(encoding="utf-8")).get("status") == "ok"
@@ -170,7 +171,6 @@ def prepare(spec: ExperimentSpec, out: Path) -> dict[str, Any]:
         return old
     if out.exists() and any(out.iterdir()):
         raise SweepError(f"{out} is not empty and holds no sweep manifest; choose another folder")
-    (out / "runs").mkdir(parents=True, exist_ok=True)
     return {}
 
 
@@ -187,14 +187,14 @@ def run_sweep(
     out = Path(out)
     executor = executors.get(backend)
     previous = prepare(spec, out)
-    runs_dir = out / "runs"
-    runs_dir.mkdir(parents=True, exist_ok=True)
-    for stale in runs_dir.glob(".*.tmp"):  # left by a killed writer
-        stale.unlink(missing_ok=True)
+    for folder in (out / "runs", out / "status"):
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob(".*.tmp"):  # left by a killed writer
+            stale.unlink(missing_ok=True)
     if spec_text is not None and not (out / "spec.toml").exists():
         (out / "spec.toml").write_text(spec_text, encoding="utf-8")
     runs = plan_runs(spec)
-    todo = [r for r in runs if not is_done(runs_dir, r.run_id)]
+    todo = [r for r in runs if not is_done(out, r.run_id)]
     manifest = {
         "name": spec.name,
         "fingerprint": spec.fingerprint,
@@ -212,6 +212,7 @@ def run_sweep(
         {"run": r.as_dict(), "weeks": spec.weeks, "metrics": spec.metrics, "out": str(out)}
         for r in todo
     )
+    t_start = time.monotonic()
     progress = Progress(len(runs), len(runs) - len(todo), quiet)
     failed = 0
     try:
@@ -221,15 +222,19 @@ def run_sweep(
             progress.update(bad)
     finally:
         progress.close()
-    write_summary(runs, runs_dir, out / "summary.parquet")
+    write_summary(runs, out / "status", out / "summary.parquet")
     manifest["finished"] = _now()
     manifest["sessions"][-1]["finished"] = manifest["finished"]
     manifest["sessions"][-1]["failed"] = failed
+    # the coordinator's own peak memory (workers are separate processes)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    manifest["sessions"][-1]["coordinator_peak_rss_mb"] = round(peak, 1)
+    manifest["sessions"][-1]["seconds"] = round(time.monotonic() - t_start, 2)
     results.write_json(manifest, out / "manifest.json")
     return {"planned": len(runs), "ran": len(todo), "failed": failed}
 
 
-def write_summary(runs: list[Run], runs_dir: Path, path: Path) -> pd.DataFrame:
+def write_summary(runs: list[Run], status_dir: Path, path: Path) -> pd.DataFrame:
     """One row per planned run: identity, parameters, seed and its summary (or error)."""
     varying = sorted({k for r in runs for k in r.params})
     rows = []
@@ -244,7 +249,7 @@ def write_summary(runs: list[Run], runs_dir: Path, path: Path) -> pd.DataFrame:
         }
         for name in varying:
             row[name] = r.params.get(name, PARAMS[name].default)
-        marker = runs_dir / f"{r.run_id}.json"
+        marker = status_dir / f"{r.run_id}.json"
         if marker.is_file():
             data = json.loads(marker.read_text(encoding="utf-8"))
             data.pop("traceback", None)

@@ -117,10 +117,10 @@ def test_rerun_skips_finished_runs_and_changed_spec_is_refused(tmp_path, capsys)
     spec_file.write_text(SMALL)
     out = tmp_path / "out"
     assert main(["sweep", str(spec_file), "--out", str(out), "--backend", "serial"]) == 0
-    stamp = {p.name: p.stat().st_mtime_ns for p in (out / "runs").iterdir()}
+    stamp = {p.name: p.stat().st_mtime_ns for p in (out / "status").iterdir()}
     assert main(["sweep", str(spec_file), "--out", str(out), "--backend", "serial"]) == 0
     assert "0 run now" in capsys.readouterr().out
-    assert stamp == {p.name: p.stat().st_mtime_ns for p in (out / "runs").iterdir()}
+    assert stamp == {p.name: p.stat().st_mtime_ns for p in (out / "status").iterdir()}
     spec_file.write_text(SMALL.replace("weeks = 12", "weeks = 13"))
     assert main(["sweep", str(spec_file), "--out", str(out)]) == 2
     assert "holds results of a different spec" in capsys.readouterr().err
@@ -159,19 +159,19 @@ def test_sweep_killed_with_sigkill_resumes_to_exactly_the_planned_runs(tmp_path)
            "--backend", "processes", "--workers", "2", "--quiet"]  # fmt: skip
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.Popen(cmd, env=env, start_new_session=True)
-    runs = out / "runs"
+    runs, status = out / "runs", out / "status"
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(list(runs.glob("*.json"))) < 5:
+    while time.monotonic() < deadline and len(list(status.glob("*.json"))) < 5:
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)  # coordinator and workers, mid-write
     proc.wait()
-    done_before = len(list(runs.glob("*.json")))
+    done_before = len(list(status.glob("*.json")))
     assert 0 < done_before < 24
     assert subprocess.run(cmd, env=env, timeout=300).returncode == 0
     expected = {r.run_id for r in plan_runs(parse_spec(text))}
     assert {p.stem for p in runs.glob("*.parquet")} == expected
-    assert {p.stem for p in runs.glob("*.json")} == expected
-    assert not list(runs.glob(".*"))  # no temp file left behind
+    assert {p.stem for p in status.glob("*.json")} == expected
+    assert not list(runs.glob(".*")) and not list(status.glob(".*"))  # no temp file left
     summary = pd.read_parquet(out / "summary.parquet")
     assert sorted(summary.run_id) == sorted(expected) and (summary.status == "ok").all()
     for path in runs.glob("*.parquet"):
@@ -186,3 +186,9 @@ def test_results_load_with_duckdb(tmp_path):
         f"join read_parquet('{tmp_path}/summary.parquet') s using (run_id) group by scenario"
     ).fetchall()
     assert sorted(rows) == [("baseline", 4 * 12), ("reform", 4 * 12)]
+
+
+def test_weekly_series_of_all_runs_load_as_one_parquet_dataset(tmp_path):
+    run_sweep(parse_spec(SMALL), tmp_path, backend="serial", quiet=True)
+    weekly = pd.read_parquet(tmp_path / "runs")
+    assert len(weekly) == 8 * 12 and weekly.run_id.nunique() == 8
