@@ -82,3 +82,11 @@ def test_latin_design_gets_scenario_discovery(tmp_path):
 def test_analyze_refuses_a_folder_without_a_sweep(tmp_path, capsys):
     assert main(["analyze", str(tmp_path)]) == 2
     assert "no summary.parquet" in capsys.readouterr().err
+
+
+def test_sobol_design_gets_first_and_total_order_indices(tmp_path):
+    folder = _sweep(tmp_path, "sobol", 8)
+    sens = pd.read_csv(folder / "sensitivity_participation_end.csv")
+    assert {"S1", "S1_conf", "ST", "ST_conf"} <= set(sens.columns)
+    assert set(sens.parameter) == {"feedback_prob", "efficacy_weight"}
+    assert sens.set_index("parameter").ST["efficacy_weight"] > 0
