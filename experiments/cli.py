@@ -183,6 +183,16 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    """Start the Solara dashboard (loopback only unless --host says otherwise)."""
+    import subprocess
+
+    cmd = [sys.executable, "-m", "solara", "run", "model.dashboard", "--host", args.host,
+           "--port", str(args.port), "--production", "--no-open"]  # fmt: skip
+    print(f"civicloop dashboard on http://{args.host}:{args.port}  (Ctrl-C to stop)", flush=True)
+    return subprocess.call(cmd)
+
+
 def _integer(text: str, low: int, what: str) -> int:
     try:
         value = int(text)
@@ -245,6 +255,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--outcome", default="participation_end",
                    help="run-level outcome to analyse (participation_end)")  # fmt: skip
     p.set_defaults(func=cmd_analyze)
+
+    p = sub.add_parser("dashboard", help="start the dashboard for policy staff (Solara)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
+    p.add_argument("--port", type=_positive, default=8765, help="port (8765)")
+    p.set_defaults(func=cmd_dashboard)
 
     p = sub.add_parser("docs", help="regenerate the generated tables in docs/ODD.md")
     p.add_argument("--odd", help="path to ODD.md (default: the repository's docs/ODD.md)")

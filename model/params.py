@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 __all__ = [
@@ -58,6 +58,8 @@ class Param:
     source: str = "assumption"
     #: Levers may be switched mid-run by an intervention schedule; structure may not.
     lever: bool = False
+    #: The description in Chinese (filled from :data:`_DESCRIPTIONS_ZH`).
+    description_zh: str = ""
 
     @property
     def mid_run(self) -> bool:
@@ -1069,8 +1071,93 @@ _P: list[Param] = [
     ),
 ]
 
+#: Chinese help texts, one per parameter (a test keeps them complete).
+_DESCRIPTIONS_ZH: dict[str, str] = {
+    "n_residents": "居民户数；每个居民智能体代表一户。",
+    "building_size": "每栋楼的户数（楼栋），嵌套社区结构的最底层。",
+    "buildings_per_compound": "组成一个小区的楼栋数；每个小区设一个党支部。",
+    "grid_households": "一名网格员服务的户数；实践中每网格约300–500户。",
+    "network_kind": "nested_sbm：楼内联系紧密、小区内较少、跨小区很少；watts_strogatz：按楼栋顺序排列的小世界环形网络。",  # noqa: E501
+    "network_file": "GraphML（.graphml）或边列表（.edgelist/.txt/.csv）文件路径；设置后替代生成的网络并决定居民户数。",  # noqa: E501
+    "ties_building": "每位居民在本楼内的平均邻里关系数。",
+    "ties_compound": "每位居民与本小区其他楼栋居民的平均关系数。",
+    "ties_community": "每位居民与其他小区居民的平均关系数。",
+    "ws_k": "小世界网络：每位居民与环上最近的 k 位居民相连。",
+    "ws_p": "小世界网络：每条联系被随机重连的概率。",
+    "party_share": "党员占居民的比例；党员按楼栋组成党小组、按小区组成党支部，上设社区党委。",
+    "retired_share": "退休居民所占比例。",
+    "youth_share": "18–29岁青年所占比例；其余为在职年龄居民。",
+    "low_income_share": "享受最低生活保障（低保）的家庭比例。",
+    "employed_share": "在职年龄及青年居民中在职者的比例（在职者空闲时间少）。",
+    "initial_efficacy": "初始“参与有用”感的平均值（居民间服从Beta分布）。",
+    "need_rate_youth": "青年居民每周出现新诉求（急难愁盼）的概率。",
+    "need_rate_working": "在职年龄居民每周出现新诉求的概率。",
+    "need_rate_retired": "退休居民每周出现新诉求（养老、健康等）的概率。",
+    "need_rate_low_income_extra": "低保户每周额外出现诉求（补贴、住房）的概率。",
+    "shared_issue_rate": "每栋楼每周出现共性问题（电梯、改造、环境卫生）并波及全楼各户的概率。",
+    "complex_share": "个人诉求中网格员无法独立解决、需职能部门处理的比例。",
+    "issue_lapse_weeks": "在此周数内未反映的问题被放弃。",
+    "report_base": "效能感为零且无成本时，本周反映问题的对数几率。",
+    "activity_base": "效能感为零时，参加楼栋活动的对数几率。",
+    "efficacy_weight": "“参与有用”感提高参与对数几率的程度。",
+    "neighbour_weight": "邻里全部近期参与时增加的对数几率。",
+    "mobilisation_weight": "本周被党员联系动员时增加的对数几率。",
+    "party_engagement": "党员应当参与而增加的对数几率。",
+    "low_income_engagement": "低保户因待遇经社区办理而增加的对数几率。",
+    "participation_cost": "每缺少一单位空闲时间所减少的对数几率（在职者空闲少）。",
+    "offline_channel_cost": "偏好线上渠道的居民被迫线下反映时额外的对数几率成本。",
+    "patience_weeks": "居民愿意等待的周数；更晚的解决只值 耐心/耗时。",
+    "aspiration": "居民期望的结果价值；好于期望则效能感上升，差于期望则下降。",
+    "learning_gain": "好结果提升效能感的 Bush–Mosteller 学习率。",
+    "learning_loss": "坏结果降低效能感的学习率；高于正向学习率：信任失去得比恢复得快。",
+    "word_of_mouth": "每周效能感向联系人平均效能感靠拢的程度。",
+    "disengaged_threshold": "效能感低于此值的居民计为消极参与者。",
+    "notice_prob": "未被告知的居民仍自行察觉问题已解决的概率。",
+    "told_unresolved_value": "问题未解决但被如实告知时的结果价值。",
+    "activity_weight": "参加活动或会议相对于案件结果的学习权重。",
+    "irrelevant_fix_value": "处置不对路（未满足需求）时的相对结果价值。",
+    "grid_capacity": "专职网格员在无其他任务时每周可处理的案件数。",
+    "department_capacity": "所有职能部门每千户每周可处理的上报案件数（未计投入与台账）。",
+    "department_attention": "无“吹哨报到”约束时，部门投入社区案件的能力比例。",
+    "simple_solve_prob": "非专业网格员真正解决简单案件的概率。",
+    "professional_bonus": "持证专业社工在解决率、反馈与对路程度上的加成。",
+    "case_relevance": "处置满足居民所感受需求的概率。",
+    "case_cost": "部门解决一件上报个人案件的费用。",
+    "shared_case_cost": "解决一栋楼共性问题（电梯、改造）所需的费用。",
+    "case_timeout_weeks": "案件开启超过此周数即被搁置。",
+    "paper_closure_prob": "留痕考核下，逾期部门案件每周被“纸面办结”而未实际解决的概率。",
+    "paper_closure_after_weeks": "案件在部门停留超过此周数即视为逾期。",
+    "results_paper_factor": "结果导向考核下仍保留的纸面办结比例。",
+    "lost_case_prob": "没有一体化平台时，线下反映未被登记的概率。",
+    "activity_every_weeks": "各楼栋党小组活动的间隔周数。",
+    "formalist_relevance": "留痕考核下活动切合居民需求的概率（自编自导的活动）。",
+    "results_relevance": "结果导向考核下活动切合居民需求的概率。",
+    "party_outreach": "每名党员每周在本楼联系的住户数。",
+    "party_grid_capacity": "党员作为兼职网格员每周为网格增加的案件处理能力。",
+    "incentive_cost": "全额激励时每户参与者每周的费用。",
+    "performance_pay_cost": "全额绩效工资时每名网格员每周的费用。",
+    "feedback_prob": "居民被告知其案件处理情况（无论是否解决）的概率。",
+    "whistle": "上报案件获得部门全力投入、优先处理并有时限。",
+    "whistle_deadline_weeks": "答复“吹哨”案件的时限；留痕考核下逾期案件容易被纸面办结。",
+    "push_down_share": "网格员时间被部门下派任务占用的比例。",
+    "paperwork_share": "网格员、职能部门和党员用于考核台账的时间比例。",
+    "assessment": "trace：考核记录与办结率，逾期案件被纸面办结、活动流于形式；results：考核满意率与实际成效。",  # noqa: E501
+    "resident_incentive": "对参与的奖励（积分、表彰），满强度1时增加的对数几率。",
+    "worker_performance_pay": "与绩效挂钩的工资比例；最多提高有效能力40%。",
+    "department_budget": "每千户每年用于解决上报案件的部门预算。",
+    "approval_delay_weeks": "部门动用专项资金解决共性问题（电梯、改造）前的层层审批周数。",
+    "community_fund": "每千户每年的社区基金，使网格员无需上报即可解决复杂个人诉求。",
+    "professional_share": "网格员中持证专业社工的比例。",
+    "grid_plus_branch": "党员在本楼担任兼职网格员。",
+    "online_platform": "整合线上线下投诉平台：偏好线上者反映成本更低，诉求不再遗失。",
+    "deliberation_every_weeks": "小区议事协商会议的间隔周数（0为不开）。居民共同商议共性问题，使其处置对路并优先办理。",  # noqa: E501
+    "reform_week": "命名情景的干预杠杆启动的周（0为从一开始）。",
+}
+
 #: The registry: parameter name → :class:`Param`, in display order.
-PARAMS: dict[str, Param] = {p.name: p for p in _P}
+PARAMS: dict[str, Param] = {
+    p.name: replace(p, description_zh=_DESCRIPTIONS_ZH.get(p.name, "")) for p in _P
+}
 assert len(PARAMS) == len(_P), "duplicate parameter names"
 
 

@@ -15,6 +15,7 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "label_zh": "现状",
         "paper": "参不参与都一样",
         "description": "Slow, trace-assessed, formalist services; no reform.",
+        "description_zh": "服务慢、留痕考核、形式主义；不改革。",
         "levers": {},
     },
     "feedback_loop": {
@@ -22,6 +23,7 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "label_zh": "反馈闭环",
         "paper": "收集意见—协商办理—落实推进—反馈信息",
         "description": "Residents are told what happened to their case, fixed or not.",
+        "description_zh": "无论是否解决，都告知居民案件处理情况。",
         "levers": {"feedback_prob": 0.9},
     },
     "whistle_and_report": {
@@ -29,6 +31,7 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "label_zh": "吹哨报到",
         "paper": "街乡吹哨、部门报到",
         "description": "Departments give escalated cases full attention within a deadline.",
+        "description_zh": "职能部门在时限内全力处理上报案件。",
         "levers": {"whistle": True, "whistle_deadline_weeks": 2},
     },
     "burden_reduction": {
@@ -36,6 +39,7 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "label_zh": "摘牌减负",
         "paper": "摘牌减负, 禁止职能部门直接向社区推派任务",
         "description": "Departments may no longer push their tasks down to grid workers.",
+        "description_zh": "职能部门不得再向网格员下派任务。",
         "levers": {"push_down_share": 0.1},
     },
     "anti_formalism": {
@@ -44,6 +48,7 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "paper": "强化结果导向, 扩大群众满意度在考核中的比重, 避免过度留痕",
         "description": "Assessment counts satisfaction, not ledgers: less paperwork, fewer "
         "paper closures, relevant activities.",
+        "description_zh": "考核看满意率而非台账：台账减少、纸面办结减少、活动切合需求。",
         "levers": {"assessment": "results", "paperwork_share": 0.1},
     },
     "resident_incentives": {
@@ -51,6 +56,7 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "label_zh": "居民激励",
         "paper": "激发群众主体意识, 变“要我参与”为“我要参与”",
         "description": "Rewards (points, recognition) for taking part.",
+        "description_zh": "对参与给予奖励（积分、表彰）。",
         "levers": {"resident_incentive": 1.0},
     },
     "worker_incentives": {
@@ -58,6 +64,7 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "label_zh": "绩效薪酬",
         "paper": "推行薪酬制, 增加社区干部绩效考核工资的比例",
         "description": "Grid workers' pay tied to performance: more effective capacity.",
+        "description_zh": "网格员工资与绩效挂钩：有效能力提高。",
         "levers": {"worker_performance_pay": 1.0},
     },
     "funding": {
@@ -65,6 +72,7 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "label_zh": "资金保障",
         "paper": "项目债券资金, 专项资金, 社区经济(葫芦岛)",
         "description": "Larger department budget, faster approval and a community fund.",
+        "description_zh": "部门预算增加、审批加快并设立社区基金。",
         "levers": {"department_budget": 150.0, "approval_delay_weeks": 2, "community_fund": 30.0},
     },
     "professionalisation": {
@@ -72,6 +80,7 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "label_zh": "专业化队伍",
         "paper": "专业社工在社会工作者中仅占23.4%; 培养培训专业化队伍",
         "description": "Most grid workers become certified professional social workers.",
+        "description_zh": "大多数网格员成为持证专业社工。",
         "levers": {"professional_share": 0.8},
     },
     "grid_plus_branch": {
@@ -79,6 +88,7 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "label_zh": "网格+支部",
         "paper": "通过“网格+支部”的形式; 以党员为骨干的兼职网格员",
         "description": "Party members serve as part-time grid workers in their buildings.",
+        "description_zh": "党员在本楼担任兼职网格员。",
         "levers": {"grid_plus_branch": True},
     },
     "integrated_platform": {
@@ -86,6 +96,7 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "label_zh": "一体化平台",
         "paper": "整合各类线上、线下信访投诉平台",
         "description": "One online/offline complaint platform: cheaper reporting, no lost cases.",
+        "description_zh": "线上线下一体化投诉平台：反映更便宜，诉求不遗失。",
         "levers": {"online_platform": True},
     },
     "deliberation": {
@@ -93,6 +104,7 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "label_zh": "议事协商",
         "paper": "联席会议、民情恳谈、议事协商",
         "description": "Monthly compound meetings where residents co-decide shared problems.",
+        "description_zh": "每月小区议事会，居民共同商议共性问题。",
         "levers": {"deliberation_every_weeks": 4},
     },
     "beijing_reform": {
@@ -101,6 +113,7 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "paper": "街乡吹哨、部门报到; 接诉即办; 结果导向",
         "description": "Whistle and report, a closed feedback loop and results-based "
         "assessment together.",
+        "description_zh": "吹哨报到、反馈闭环与结果导向考核三者并举。",
         "levers": {
             "whistle": True,
             "whistle_deadline_weeks": 2,
@@ -116,6 +129,7 @@ SCENARIOS["full_package"] = {
     "label_zh": "综合施策",
     "paper": "统筹解决治理过程中人、资金、制度、平台等各种问题",
     "description": "Every lever at once.",
+    "description_zh": "所有杠杆同时启用。",
     "levers": {
         k: v for name, s in SCENARIOS.items() if name != "baseline" for k, v in s["levers"].items()
     },

@@ -1,0 +1,480 @@
+"""The Solara dashboard for policy staff: explore and compare scenarios, in 中文 or English.
+
+Start it with ``civicloop dashboard`` (loopback only by default). Everything here works with
+no network access: the page's JavaScript comes from the ``solara-assets`` package and the
+charts are matplotlib images. Widgets are generated from the parameter registry; all text
+comes from the registry, ``model.scenarios`` and the message catalogue (``model.i18n``).
+
+The drawing and export helpers are plain functions so they can be tested without a browser;
+the components at the bottom only wire them to widgets. All state lives inside the page
+component, so two browser sessions never share settings or models.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+from datetime import date
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import solara  # noqa: E402
+from matplotlib.collections import LineCollection  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from .i18n import (  # noqa: E402
+    group_label,
+    param_help,
+    param_label,
+    scenario_description,
+    scenario_label,
+    t,
+)
+from .model import CommunityModel  # noqa: E402
+from .params import GROUPS, PARAMS, Param, defaults  # noqa: E402
+from .scenarios import SCENARIOS  # noqa: E402
+
+#: Okabe–Ito colours (safe for the common forms of colour blindness).
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000")
+#: Dashboard ranges narrower than the registry's, to keep the page responsive.
+UI_LIMITS = {"n_residents": (50, 10_000), "department_budget": (0, 1000),
+             "community_fund": (0, 1000), "reform_week": (0, 156)}  # fmt: skip
+#: Parameters not offered as widgets (a file path is not for a web page).
+HIDDEN = {"network_file"}
+GROUP_SERIES = ("retired", "working", "youth", "low_income", "party")
+
+CJK_FONTS = ("WenQuanYi Micro Hei", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei")
+
+
+def _use_cjk_font() -> bool:
+    """Let matplotlib draw Chinese: register a system CJK font it has not cached yet."""
+    import glob
+
+    from matplotlib import font_manager
+
+    known = {f.name for f in font_manager.fontManager.ttflist}
+    if not known & set(CJK_FONTS):
+        for pattern in ("/usr/share/fonts/**/wqy-*.tt[cf]", "/usr/share/fonts/**/NotoSansCJK*"):
+            for path in glob.glob(pattern, recursive=True):
+                font_manager.fontManager.addfont(path)
+        known = {f.name for f in font_manager.fontManager.ttflist}
+    available = [f for f in CJK_FONTS if f in known]
+    plt.rcParams["font.sans-serif"] = [*available, "DejaVu Sans"]
+    return bool(available)
+
+
+HAS_CJK_FONT = _use_cjk_font()
+
+
+# ---------------------------------------------------------------------- pure helpers
+def build_model(settings: dict[str, Any]) -> CommunityModel:
+    """A model from the dashboard's settings (scenario, seed and parameter values)."""
+    params = {k: v for k, v in settings["params"].items() if v != PARAMS[k].default}
+    return CommunityModel(scenario=settings["scenario"], rng=settings["seed"], **params)
+
+
+def layout(model: CommunityModel) -> np.ndarray:
+    """Positions laid out by compound (a grid of blocks), building (sub-blocks), household."""
+    n_c = model.n_compounds
+    cols_c = int(np.ceil(np.sqrt(n_c)))
+    b_start, b_size = model._building_start, model._building_size
+    first_b = np.searchsorted(model.compound[b_start], np.arange(n_c))
+    b_rank = np.arange(model.n_buildings) - first_b[model.compound[b_start]]
+    per_c = np.bincount(model.compound[b_start], minlength=n_c)
+    cols_b = np.ceil(np.sqrt(per_c)).astype(int)[model.compound[b_start]]
+    r_rank = np.arange(model.n) - b_start[model.building]
+    cols_r = np.ceil(np.sqrt(b_size)).astype(int)[model.building]
+    c = model.compound
+    b = model.building
+    cx, cy = c % cols_c, c // cols_c
+    bx, by = b_rank[b] % cols_b[b], b_rank[b] // cols_b[b]
+    rx, ry = r_rank % cols_r, r_rank // cols_r
+    x = cx * 1.0 + (bx + rx / np.maximum(cols_r, 1) * 0.8) / np.maximum(cols_b[b], 1) * 0.9
+    y = cy * 1.0 + (by + ry / np.maximum(cols_r, 1) * 0.8) / np.maximum(cols_b[b], 1) * 0.9
+    return np.column_stack([x, -y])
+
+
+def draw_network(model: CommunityModel, pos: np.ndarray, colour_by: str, lang: str) -> Figure:
+    fig = Figure(figsize=(6.4, 5.2))
+    ax = fig.subplots()
+    adj = model.adjacency.tocoo()
+    keep = adj.row < adj.col
+    rows, cols = adj.row[keep], adj.col[keep]
+    if rows.size > 20_000:
+        pick = np.random.default_rng(0).choice(rows.size, 20_000, replace=False)
+        rows, cols = rows[pick], cols[pick]
+    segments = np.stack([pos[rows], pos[cols]], axis=1)
+    ax.add_collection(LineCollection(segments, colors="#999999", linewidths=0.3, alpha=0.25))
+    size = max(2.0, 4000 / max(model.n, 1))
+    if colour_by == "participation":
+        recent = model.recent_participation()
+        colours = np.where(recent, OKABE_ITO[1], "#BBBBBB")
+        ax.scatter(*pos.T, c=colours, s=size, linewidths=0)
+        handles = [
+            plt.Line2D([], [], ls="", marker="o", color=OKABE_ITO[1], label=t("took_part", lang)),
+            plt.Line2D([], [], ls="", marker="o", color="#BBBBBB", label=t("did_not", lang)),
+        ]
+    else:
+        sc = ax.scatter(*pos.T, c=model.efficacy, cmap="viridis", vmin=0, vmax=1, s=size,
+                        linewidths=0)  # fmt: skip
+        fig.colorbar(sc, ax=ax, fraction=0.04, pad=0.01, label=t("efficacy", lang))
+        handles = []
+    party = model.party
+    ax.scatter(*pos[party].T, s=size * 2.2, facecolors="none", edgecolors="black",
+               linewidths=0.6)  # fmt: skip
+    centres = np.array([pos[model.grid == g].mean(axis=0) for g in range(model.n_grids)])
+    ax.scatter(*centres.T, marker="s", s=60, c=OKABE_ITO[3], edgecolors="white")
+    handles += [
+        plt.Line2D(
+            [], [], ls="", marker="o", mfc="none", mec="black", label=t("party_member", lang)
+        ),
+        plt.Line2D([], [], ls="", marker="s", color=OKABE_ITO[3], label=t("grid_worker", lang)),
+    ]
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=4,
+              fontsize=7, frameon=False)  # fmt: skip
+    ax.set_title(t("network_title", lang), fontsize=10)
+    ax.set_aspect("equal")
+    ax.autoscale_view()
+    ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+def draw_charts(frame: pd.DataFrame, lang: str) -> Figure:
+    """Weekly charts: participation by group; completion vs satisfaction; time and backlog."""
+    fig = Figure(figsize=(6.4, 7.0))
+    ax1, ax2, ax3 = fig.subplots(3, 1, sharex=True)
+    weeks = np.arange(len(frame))
+    ax1.plot(weeks, frame.get("participation_rate", []), color="black", lw=2,
+             label=t("participation", lang))  # fmt: skip
+    for colour, group in zip(OKABE_ITO, GROUP_SERIES):
+        ax1.plot(weeks, frame.get(f"participation_rate_{group}", []), color=colour, lw=1.2,
+                 label=t(group, lang))  # fmt: skip
+    ax1.set_title(t("chart_groups", lang), fontsize=10)
+    ax1.set_ylim(0, 1)
+    ax1.legend(fontsize=7, ncol=3, frameon=False)
+    ax2.plot(weeks, frame.get("completion_rate", []), color=OKABE_ITO[0],
+             label=t("completion", lang))  # fmt: skip
+    ax2.plot(weeks, frame.get("satisfaction_rate", []), color=OKABE_ITO[1],
+             label=t("satisfaction", lang))  # fmt: skip
+    ax2.plot(weeks, frame.get("resolution_rate", []), color=OKABE_ITO[2], ls="--",
+             label=t("resolution", lang))  # fmt: skip
+    ax2.set_ylim(0, 1)
+    ax2.set_title(t("chart_closure", lang), fontsize=10)
+    ax2.legend(fontsize=7, ncol=3, frameon=False)
+    ax3.plot(weeks, frame.get("response_time_mean", []), color=OKABE_ITO[3],
+             label=t("response_time", lang))  # fmt: skip
+    ax3.set_ylabel(t("response_time", lang), fontsize=8)
+    twin = ax3.twinx()
+    twin.plot(weeks, frame.get("backlog", []), color=OKABE_ITO[4], label=t("backlog", lang))
+    twin.set_ylabel(t("backlog", lang), fontsize=8)
+    ax3.set_title(t("chart_service", lang), fontsize=10)
+    ax3.set_xlabel(t("week", lang))
+    fig.tight_layout()
+    return fig
+
+
+def headline(model: CommunityModel, lang: str) -> list[tuple[str, str]]:
+    m = model.measures
+    if not m:
+        return [(t("week", lang), "0")]
+    pct = "{:.0%}".format
+    return [
+        (t("week", lang), str(model.week)),
+        (t("participation", lang), pct(m["participation_rate"])),
+        (t("satisfaction", lang), pct(m["satisfaction_rate"])),
+        (t("completion", lang), pct(m["completion_rate"])),
+        (t("efficacy", lang), f"{m['mean_efficacy']:.2f}"),
+        (t("backlog", lang), f"{m['backlog']:.0f}"),
+        (t("budget", lang), f"{m['budget_spent']:.0f}"),
+    ]
+
+
+def weekly_frame(model: CommunityModel) -> pd.DataFrame:
+    frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    frame.insert(0, "week", range(len(frame)))
+    return frame
+
+
+def scenario_toml(settings: dict[str, Any], compare_with: str = "baseline",
+                  replicates: int = 10, weeks: int = 156) -> str:  # fmt: skip
+    """The scenario on screen as an experiment spec that ``civicloop sweep`` accepts."""
+    import tomli_w
+
+    base = {k: v for k, v in settings["params"].items() if v != PARAMS[k].default}
+    scenarios = {settings["scenario"]: settings["scenario"]}
+    if compare_with != settings["scenario"]:
+        scenarios[compare_with] = compare_with
+    spec = {
+        "name": f"dashboard_{settings['scenario']}",
+        "description": f"Saved from the civicloop dashboard on {date.today().isoformat()}",
+        "weeks": int(weeks),
+        "replicates": int(replicates),
+        "seed": int(settings["seed"]),
+        "base": base,
+        "scenarios": scenarios,
+    }
+    return tomli_w.dumps(spec)
+
+
+def compare(settings: dict[str, Any], other: str, replicates: int, weeks: int,
+            progress=None) -> pd.DataFrame:  # fmt: skip
+    """Replicates of the chosen and another scenario with the same seeds: long frame."""
+    rows = []
+    total = 2 * replicates
+    for k, scenario in enumerate(dict.fromkeys([settings["scenario"], other])):
+        for r in range(replicates):
+            model = build_model({**settings, "scenario": scenario, "seed": settings["seed"] + r})
+            for _ in range(weeks):
+                model.step()
+            frame = weekly_frame(model)
+            frame["scenario"], frame["replicate"] = scenario, r
+            rows.append(frame)
+            if progress is not None:
+                progress(100 * (k * replicates + r + 1) / total)
+    return pd.concat(rows, ignore_index=True)
+
+
+def comparison_bands(runs: pd.DataFrame, metric: str) -> pd.DataFrame:
+    from scipy import stats
+
+    g = runs.groupby(["scenario", "week"], sort=False)[metric]
+    out = g.agg(["mean", "sem", "count"]).reset_index()
+    half = stats.t.ppf(0.975, np.maximum(out["count"] - 1, 1)) * out["sem"].fillna(0)
+    out["lo"], out["hi"] = out["mean"] - half, out["mean"] + half
+    return out
+
+
+def end_differences(runs: pd.DataFrame, chosen: str, other: str, lang: str) -> pd.DataFrame:
+    """Chosen minus other over the last 13 weeks, paired by replicate, with a 95 % CI."""
+    from scipy import stats
+
+    last = runs[runs.week >= runs.week.max() - 12]
+    metrics = {"participation_rate": "participation", "satisfaction_rate": "satisfaction",
+               "completion_rate": "completion", "mean_efficacy": "efficacy",
+               "budget_spent": "budget"}  # fmt: skip
+    rows = []
+    for col, key in metrics.items():
+        per = last.groupby(["scenario", "replicate"])[col].mean().unstack(0)
+        diff = (per[chosen] - per[other]).to_numpy() if chosen != other else np.zeros(len(per))
+        m = float(diff.mean())
+        half = float(stats.t.ppf(0.975, max(diff.size - 1, 1)) * diff.std(ddof=1) /
+                     np.sqrt(diff.size)) if diff.size > 1 else float("nan")  # fmt: skip
+        rows.append({t("measure", lang): t(key, lang), "Δ": round(m, 3),
+                     t("ci", lang): f"[{m - half:.3f}, {m + half:.3f}]"})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def draw_comparison(runs: pd.DataFrame, lang: str) -> Figure:
+    fig = Figure(figsize=(7.0, 5.0))
+    axes = fig.subplots(2, 1, sharex=True)
+    for ax, metric, key in zip(axes, ("participation_rate", "satisfaction_rate"),
+                               ("participation", "satisfaction")):  # fmt: skip
+        bands = comparison_bands(runs, metric)
+        for colour, (scenario, b) in zip(OKABE_ITO, bands.groupby("scenario", sort=False)):
+            label = scenario_label(scenario, lang)
+            ax.plot(b.week, b["mean"], color=colour, label=label)
+            ax.fill_between(b.week, b.lo, b.hi, color=colour, alpha=0.25)
+        ax.set_ylabel(t(key, lang))
+        ax.set_ylim(0, 1)
+        ax.legend(fontsize=8, frameon=False)
+    axes[0].set_title(t("compare_title", lang), fontsize=10)
+    axes[1].set_xlabel(t("week", lang))
+    fig.tight_layout()
+    return fig
+
+
+def settings_for(scenario: str, seed: int = 0) -> dict[str, Any]:
+    return {"scenario": scenario, "seed": seed, "params": defaults()}
+
+
+# ---------------------------------------------------------------------- components
+@solara.component
+def ParamWidget(p: Param, value: Any, on_value, lang: str, show_help: bool):
+    label = param_label(p, lang)
+    low, high = UI_LIMITS.get(p.name, (p.low, p.high))
+    with solara.Column(gap="0px", style={"margin-bottom": "6px"}):
+        if p.type is bool:
+            solara.Switch(label=label, value=value, on_value=on_value)
+        elif p.choices:
+            solara.Select(label=label, values=list(p.choices), value=value, on_value=on_value)
+        elif p.type is int:
+            solara.SliderInt(label, value=int(value), min=int(low), max=int(high),
+                             on_value=on_value)  # fmt: skip
+        else:
+            step = (high - low) / 100 if high - low <= 10 else max(0.5, round((high - low) / 200))
+            solara.SliderFloat(label, value=float(value), min=float(low), max=float(high),
+                               step=step, on_value=on_value)  # fmt: skip
+        if show_help:
+            solara.Text(param_help(p, lang), style={"font-size": "0.75em", "color": "#555"})
+
+
+@solara.component
+def Page():
+    lang, set_lang = solara.use_state("zh")
+    first = solara.use_memo(lambda: settings_for("baseline"), [])
+    settings, set_settings = solara.use_state(first)
+    first_model = solara.use_memo(lambda: build_model(first), [])
+    model, set_model = solara.use_state(first_model)
+    version, set_version = solara.use_state(0)
+    playing, set_playing = solara.use_state(False)
+    show_help, set_show_help = solara.use_state(False)
+    colour_by, set_colour_by = solara.use_state("efficacy")
+    error, set_error = solara.use_state("")
+    lock = solara.use_memo(threading.Lock, [])
+    pos = solara.use_memo(lambda: layout(model), [model])
+
+    def reset(new_settings=None):
+        s = new_settings or settings
+        try:
+            set_model(build_model(s))
+            set_error("")
+        except ValueError as exc:
+            set_error(str(exc))
+        set_playing(False)
+        set_version(lambda v: v + 1)
+
+    def set_param(name):
+        def on_value(value):
+            set_settings(lambda s: {**s, "params": {**s["params"], name: value}})
+
+        return on_value
+
+    def choose_preset(name):
+        set_settings(lambda s: {**s, "scenario": name})
+
+    def step_once():
+        with lock:
+            model.step()
+        set_version(lambda v: v + 1)
+
+    def run_loop():
+        while playing:
+            with lock:
+                model.step()
+            set_version(lambda v: v + 1)
+            time.sleep(0.05)
+
+    solara.use_thread(run_loop, dependencies=[playing, model])
+
+    with solara.AppBar():
+        solara.AppBarTitle(t("title", lang))
+        solara.Button(t("language", lang), on_click=lambda: set_lang("en" if lang == "zh" else "zh"),
+                      text=True, classes=["lang-switch"])  # fmt: skip
+    with solara.Sidebar():
+        with solara.Card(t("preset", lang)):
+            labels = {scenario_label(n, lang): n for n in SCENARIOS}
+            solara.Select(label=t("preset", lang), values=list(labels),
+                          value=scenario_label(settings["scenario"], lang),
+                          on_value=lambda label: choose_preset(labels[label]))  # fmt: skip
+            solara.Text(f"{scenario_label(settings['scenario'], lang)} — "
+                        f"{scenario_description(settings['scenario'], lang)}",
+                        classes=["preset-explanation"])  # fmt: skip
+            solara.Text(f"{t('paper_words', lang)}: {SCENARIOS[settings['scenario']]['paper']}",
+                        style={"font-size": "0.8em", "font-style": "italic"})  # fmt: skip
+            solara.InputInt(t("seed", lang), value=settings["seed"],
+                            on_value=lambda v: set_settings(lambda s: {**s, "seed": int(v or 0)}))  # fmt: skip
+            with solara.Row():
+                solara.Button(t("step", lang), on_click=step_once, disabled=playing,
+                              classes=["step-button"])  # fmt: skip
+                solara.Button(t("pause", lang) if playing else t("run", lang),
+                              on_click=lambda: set_playing(not playing), classes=["run-button"])  # fmt: skip
+                solara.Button(t("reset", lang), on_click=lambda: reset(), classes=["reset-button"])
+            solara.Switch(label=t("show_help", lang), value=show_help, on_value=set_show_help)
+            if error:
+                solara.Error(f"{t('error', lang)}: {error}")
+        for group in GROUPS:
+            with solara.Details(group_label(group, lang), expand=group == "levers"):
+                for p in PARAMS.values():
+                    if p.group == group and p.name not in HIDDEN:
+                        ParamWidget(p, settings["params"][p.name], set_param(p.name), lang,
+                                    show_help)  # fmt: skip
+
+    solara.Title("civicloop")
+    with solara.lab.Tabs():
+        with solara.lab.Tab(t("tab_now", lang)):
+            NowView(model, pos, lang, colour_by, set_colour_by, version, lock)
+        with solara.lab.Tab(t("tab_compare", lang)):
+            CompareView(settings, lang)
+        with solara.lab.Tab(t("tab_export", lang)):
+            ExportView(settings, model, lang, version)
+
+
+@solara.component
+def NowView(model, pos, lang, colour_by, set_colour_by, version, lock):
+    with lock:
+        figures = headline(model, lang)
+        frame = weekly_frame(model)
+        net = draw_network(model, pos, colour_by, lang)
+        charts = draw_charts(frame, lang) if len(frame) else None
+    with solara.Row(classes=["headline"]):
+        for label, value in figures:
+            with solara.Card(style={"min-width": "7em", "text-align": "center"}):
+                solara.Text(label, style={"font-size": "0.8em"})
+                solara.Text(value, style={"font-size": "1.5em", "font-weight": "bold"})
+    solara.ToggleButtonsSingle(
+        value=colour_by, on_value=set_colour_by,
+        children=[solara.Button(t("by_efficacy", lang), value="efficacy"),
+                  solara.Button(t("by_participation", lang), value="participation")],
+    )  # fmt: skip
+    with solara.Columns([1, 1]):
+        solara.FigureMatplotlib(net, format="png", dependencies=[version, colour_by, lang])
+        if charts is not None:
+            solara.FigureMatplotlib(charts, format="png", dependencies=[version, lang])
+        else:
+            solara.Info(t("no_data", lang))
+
+
+@solara.component
+def CompareView(settings, lang):
+    other, set_other = solara.use_state("baseline")
+    replicates, set_replicates = solara.use_state(5)
+    weeks, set_weeks = solara.use_state(156)
+
+    def work():
+        return compare(settings, other, replicates, weeks, progress=task.progress)
+
+    task = solara.lab.use_task(work, dependencies=None)
+    with solara.Row():
+        labels = {scenario_label(n, lang): n for n in SCENARIOS}
+        solara.Select(label=t("compare_with", lang), values=list(labels),
+                      value=scenario_label(other, lang),
+                      on_value=lambda label: set_other(labels[label]))  # fmt: skip
+        solara.SliderInt(t("replicates", lang), value=replicates, min=2, max=20,
+                         on_value=set_replicates)  # fmt: skip
+        solara.SliderInt(t("weeks", lang), value=weeks, min=13, max=260, on_value=set_weeks)
+        solara.Button(t("compare_button", lang), on_click=task, disabled=task.pending,
+                      classes=["compare-button"])  # fmt: skip
+    if task.pending:
+        solara.Text(t("comparing", lang))
+        solara.ProgressLinear(value=task.progress or True)
+    elif task.finished and task.value is not None:
+        runs = task.value
+        solara.FigureMatplotlib(draw_comparison(runs, lang), format="png",
+                                dependencies=[id(runs), lang])  # fmt: skip
+        solara.Text(f"{t('difference', lang)}: {scenario_label(settings['scenario'], lang)}"
+                    f" − {scenario_label(other, lang)}", style={"font-weight": "bold"})  # fmt: skip
+        solara.DataFrame(end_differences(runs, settings["scenario"], other, lang))
+    elif task.error:
+        solara.Error(str(task.exception))
+
+
+@solara.component
+def ExportView(settings, model, lang, version):
+    solara.Text(t("export_help", lang))
+    solara.FileDownload(lambda: scenario_toml(settings).encode(), filename="scenario.toml",
+                        label=t("download_toml", lang), mime_type="application/toml")  # fmt: skip
+
+    def csv() -> bytes:
+        buf = io.StringIO()
+        weekly_frame(model).to_csv(buf, index=False)
+        return buf.getvalue().encode()
+
+    solara.FileDownload(csv, filename="weekly.csv", label=t("download_csv", lang),
+                        mime_type="text/csv")  # fmt: skip
