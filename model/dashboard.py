@@ -43,8 +43,12 @@ from .scenarios import SCENARIOS  # noqa: E402
 #: Okabe–Ito colours (safe for the common forms of colour blindness).
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000")
 #: Dashboard ranges narrower than the registry's, to keep the page responsive.
-UI_LIMITS = {"n_residents": (50, 10_000), "department_budget": (0, 1000),
-             "community_fund": (0, 1000), "reform_week": (0, 156)}  # fmt: skip
+UI_LIMITS = {
+    "n_residents": (50, 10_000),
+    "department_budget": (0, 1000),
+    "community_fund": (0, 1000),
+    "reform_week": (0, 156),
+}
 #: Parameters not offered as widgets (a file path is not for a web page).
 HIDDEN = {"network_file"}
 GROUP_SERIES = ("retired", "working", "youth", "low_income", "party")
@@ -121,13 +125,13 @@ def draw_network(model: CommunityModel, pos: np.ndarray, colour_by: str, lang: s
             plt.Line2D([], [], ls="", marker="o", color="#BBBBBB", label=t("did_not", lang)),
         ]
     else:
-        sc = ax.scatter(*pos.T, c=model.efficacy, cmap="viridis", vmin=0, vmax=1, s=size,
-                        linewidths=0)  # fmt: skip
+        sc = ax.scatter(
+            *pos.T, c=model.efficacy, cmap="viridis", vmin=0, vmax=1, s=size, linewidths=0
+        )
         fig.colorbar(sc, ax=ax, fraction=0.04, pad=0.01, label=t("efficacy", lang))
         handles = []
     party = model.party
-    ax.scatter(*pos[party].T, s=size * 2.2, facecolors="none", edgecolors="black",
-               linewidths=0.6)  # fmt: skip
+    ax.scatter(*pos[party].T, s=size * 2.2, facecolors="none", edgecolors="black", linewidths=0.6)
     centres = np.array([pos[model.grid == g].mean(axis=0) for g in range(model.n_grids)])
     ax.scatter(*centres.T, marker="s", s=60, c=OKABE_ITO[3], edgecolors="white")
     handles += [
@@ -136,8 +140,14 @@ def draw_network(model: CommunityModel, pos: np.ndarray, colour_by: str, lang: s
         ),
         plt.Line2D([], [], ls="", marker="s", color=OKABE_ITO[3], label=t("grid_worker", lang)),
     ]
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=4,
-              fontsize=7, frameon=False)  # fmt: skip
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.01),
+        ncol=4,
+        fontsize=7,
+        frameon=False,
+    )
     ax.set_title(t("network_title", lang), fontsize=10)
     ax.set_aspect("equal")
     ax.autoscale_view()
@@ -151,25 +161,46 @@ def draw_charts(frame: pd.DataFrame, lang: str) -> Figure:
     fig = Figure(figsize=(6.4, 7.0))
     ax1, ax2, ax3 = fig.subplots(3, 1, sharex=True)
     weeks = np.arange(len(frame))
-    ax1.plot(weeks, frame.get("participation_rate", []), color="black", lw=2,
-             label=t("participation", lang))  # fmt: skip
+    ax1.plot(
+        weeks,
+        frame.get("participation_rate", []),
+        color="black",
+        lw=2,
+        label=t("participation", lang),
+    )
     for colour, group in zip(OKABE_ITO, GROUP_SERIES):
-        ax1.plot(weeks, frame.get(f"participation_rate_{group}", []), color=colour, lw=1.2,
-                 label=t(group, lang))  # fmt: skip
+        ax1.plot(
+            weeks,
+            frame.get(f"participation_rate_{group}", []),
+            color=colour,
+            lw=1.2,
+            label=t(group, lang),
+        )
     ax1.set_title(t("chart_groups", lang), fontsize=10)
     ax1.set_ylim(0, 1)
     ax1.legend(fontsize=7, ncol=3, frameon=False)
-    ax2.plot(weeks, frame.get("completion_rate", []), color=OKABE_ITO[0],
-             label=t("completion", lang))  # fmt: skip
-    ax2.plot(weeks, frame.get("satisfaction_rate", []), color=OKABE_ITO[1],
-             label=t("satisfaction", lang))  # fmt: skip
-    ax2.plot(weeks, frame.get("resolution_rate", []), color=OKABE_ITO[2], ls="--",
-             label=t("resolution", lang))  # fmt: skip
+    ax2.plot(
+        weeks, frame.get("completion_rate", []), color=OKABE_ITO[0], label=t("completion", lang)
+    )
+    ax2.plot(
+        weeks, frame.get("satisfaction_rate", []), color=OKABE_ITO[1], label=t("satisfaction", lang)
+    )
+    ax2.plot(
+        weeks,
+        frame.get("resolution_rate", []),
+        color=OKABE_ITO[2],
+        ls="--",
+        label=t("resolution", lang),
+    )
     ax2.set_ylim(0, 1)
     ax2.set_title(t("chart_closure", lang), fontsize=10)
     ax2.legend(fontsize=7, ncol=3, frameon=False)
-    ax3.plot(weeks, frame.get("response_time_mean", []), color=OKABE_ITO[3],
-             label=t("response_time", lang))  # fmt: skip
+    ax3.plot(
+        weeks,
+        frame.get("response_time_mean", []),
+        color=OKABE_ITO[3],
+        label=t("response_time", lang),
+    )
     ax3.set_ylabel(t("response_time", lang), fontsize=8)
     twin = ax3.twinx()
     twin.plot(weeks, frame.get("backlog", []), color=OKABE_ITO[4], label=t("backlog", lang))
@@ -202,8 +233,9 @@ def weekly_frame(model: CommunityModel) -> pd.DataFrame:
     return frame
 
 
-def scenario_toml(settings: dict[str, Any], compare_with: str = "baseline",
-                  replicates: int = 10, weeks: int = 156) -> str:  # fmt: skip
+def scenario_toml(
+    settings: dict[str, Any], compare_with: str = "baseline", replicates: int = 10, weeks: int = 156
+) -> str:
     """The scenario on screen as an experiment spec that ``civicloop sweep`` accepts."""
     import tomli_w
 
@@ -223,8 +255,9 @@ def scenario_toml(settings: dict[str, Any], compare_with: str = "baseline",
     return tomli_w.dumps(spec)
 
 
-def compare(settings: dict[str, Any], other: str, replicates: int, weeks: int,
-            progress=None) -> pd.DataFrame:  # fmt: skip
+def compare(
+    settings: dict[str, Any], other: str, replicates: int, weeks: int, progress=None
+) -> pd.DataFrame:
     """Replicates of the chosen and another scenario with the same seeds: long frame."""
     rows = []
     total = 2 * replicates
@@ -256,26 +289,39 @@ def end_differences(runs: pd.DataFrame, chosen: str, other: str, lang: str) -> p
     from scipy import stats
 
     last = runs[runs.week >= runs.week.max() - 12]
-    metrics = {"participation_rate": "participation", "satisfaction_rate": "satisfaction",
-               "completion_rate": "completion", "mean_efficacy": "efficacy",
-               "budget_spent": "budget"}  # fmt: skip
+    metrics = {
+        "participation_rate": "participation",
+        "satisfaction_rate": "satisfaction",
+        "completion_rate": "completion",
+        "mean_efficacy": "efficacy",
+        "budget_spent": "budget",
+    }
     rows = []
     for col, key in metrics.items():
         per = last.groupby(["scenario", "replicate"])[col].mean().unstack(0)
         diff = (per[chosen] - per[other]).to_numpy() if chosen != other else np.zeros(len(per))
         m = float(diff.mean())
-        half = float(stats.t.ppf(0.975, max(diff.size - 1, 1)) * diff.std(ddof=1) /
-                     np.sqrt(diff.size)) if diff.size > 1 else float("nan")  # fmt: skip
-        rows.append({t("measure", lang): t(key, lang), "Δ": round(m, 3),
-                     t("ci", lang): f"[{m - half:.3f}, {m + half:.3f}]"})  # fmt: skip
+        half = (
+            float(stats.t.ppf(0.975, max(diff.size - 1, 1)) * diff.std(ddof=1) / np.sqrt(diff.size))
+            if diff.size > 1
+            else float("nan")
+        )
+        rows.append(
+            {
+                t("measure", lang): t(key, lang),
+                "Δ": round(m, 3),
+                t("ci", lang): f"[{m - half:.3f}, {m + half:.3f}]",
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def draw_comparison(runs: pd.DataFrame, lang: str) -> Figure:
     fig = Figure(figsize=(7.0, 5.0))
     axes = fig.subplots(2, 1, sharex=True)
-    for ax, metric, key in zip(axes, ("participation_rate", "satisfaction_rate"),
-                               ("participation", "satisfaction")):  # fmt: skip
+    for ax, metric, key in zip(
+        axes, ("participation_rate", "satisfaction_rate"), ("participation", "satisfaction")
+    ):
         bands = comparison_bands(runs, metric)
         for colour, (scenario, b) in zip(OKABE_ITO, bands.groupby("scenario", sort=False)):
             label = scenario_label(scenario, lang)
@@ -305,12 +351,19 @@ def ParamWidget(p: Param, value: Any, on_value, lang: str, show_help: bool):
         elif p.choices:
             solara.Select(label=label, values=list(p.choices), value=value, on_value=on_value)
         elif p.type is int:
-            solara.SliderInt(label, value=int(value), min=int(low), max=int(high),
-                             on_value=on_value)  # fmt: skip
+            solara.SliderInt(
+                label, value=int(value), min=int(low), max=int(high), on_value=on_value
+            )
         else:
             step = (high - low) / 100 if high - low <= 10 else max(0.5, round((high - low) / 200))
-            solara.SliderFloat(label, value=float(value), min=float(low), max=float(high),
-                               step=step, on_value=on_value)  # fmt: skip
+            solara.SliderFloat(
+                label,
+                value=float(value),
+                min=float(low),
+                max=float(high),
+                step=step,
+                on_value=on_value,
+            )
         if show_help:
             solara.Text(param_help(p, lang), style={"font-size": "0.75em", "color": "#555"})
 
@@ -365,26 +418,44 @@ def Page():
 
     with solara.AppBar():
         solara.AppBarTitle(t("title", lang))
-        solara.Button(t("language", lang), on_click=lambda: set_lang("en" if lang == "zh" else "zh"),
-                      text=True, classes=["lang-switch"])  # fmt: skip
+        solara.Button(
+            t("language", lang),
+            on_click=lambda: set_lang("en" if lang == "zh" else "zh"),
+            text=True,
+            classes=["lang-switch"],
+        )
     with solara.Sidebar():
         with solara.Card(t("preset", lang)):
             labels = {scenario_label(n, lang): n for n in SCENARIOS}
-            solara.Select(label=t("preset", lang), values=list(labels),
-                          value=scenario_label(settings["scenario"], lang),
-                          on_value=lambda label: choose_preset(labels[label]))  # fmt: skip
-            solara.Text(f"{scenario_label(settings['scenario'], lang)} — "
-                        f"{scenario_description(settings['scenario'], lang)}",
-                        classes=["preset-explanation"])  # fmt: skip
-            solara.Text(f"{t('paper_words', lang)}: {SCENARIOS[settings['scenario']]['paper']}",
-                        style={"font-size": "0.8em", "font-style": "italic"})  # fmt: skip
-            solara.InputInt(t("seed", lang), value=settings["seed"],
-                            on_value=lambda v: set_settings(lambda s: {**s, "seed": int(v or 0)}))  # fmt: skip
+            solara.Select(
+                label=t("preset", lang),
+                values=list(labels),
+                value=scenario_label(settings["scenario"], lang),
+                on_value=lambda label: choose_preset(labels[label]),
+            )
+            solara.Text(
+                f"{scenario_label(settings['scenario'], lang)} — "
+                f"{scenario_description(settings['scenario'], lang)}",
+                classes=["preset-explanation"],
+            )
+            solara.Text(
+                f"{t('paper_words', lang)}: {SCENARIOS[settings['scenario']]['paper']}",
+                style={"font-size": "0.8em", "font-style": "italic"},
+            )
+            solara.InputInt(
+                t("seed", lang),
+                value=settings["seed"],
+                on_value=lambda v: set_settings(lambda s: {**s, "seed": int(v or 0)}),
+            )
             with solara.Row():
-                solara.Button(t("step", lang), on_click=step_once, disabled=playing,
-                              classes=["step-button"])  # fmt: skip
-                solara.Button(t("pause", lang) if playing else t("run", lang),
-                              on_click=lambda: set_playing(not playing), classes=["run-button"])  # fmt: skip
+                solara.Button(
+                    t("step", lang), on_click=step_once, disabled=playing, classes=["step-button"]
+                )
+                solara.Button(
+                    t("pause", lang) if playing else t("run", lang),
+                    on_click=lambda: set_playing(not playing),
+                    classes=["run-button"],
+                )
                 solara.Button(t("reset", lang), on_click=lambda: reset(), classes=["reset-button"])
             solara.Switch(label=t("show_help", lang), value=show_help, on_value=set_show_help)
             if error:
@@ -393,8 +464,9 @@ def Page():
             with solara.Details(group_label(group, lang), expand=group == "levers"):
                 for p in PARAMS.values():
                     if p.group == group and p.name not in HIDDEN:
-                        ParamWidget(p, settings["params"][p.name], set_param(p.name), lang,
-                                    show_help)  # fmt: skip
+                        ParamWidget(
+                            p, settings["params"][p.name], set_param(p.name), lang, show_help
+                        )
 
     solara.Title("civicloop")
     with solara.lab.Tabs():
@@ -419,10 +491,13 @@ def NowView(model, pos, lang, colour_by, set_colour_by, version, lock):
                 solara.Text(label, style={"font-size": "0.8em"})
                 solara.Text(value, style={"font-size": "1.5em", "font-weight": "bold"})
     solara.ToggleButtonsSingle(
-        value=colour_by, on_value=set_colour_by,
-        children=[solara.Button(t("by_efficacy", lang), value="efficacy"),
-                  solara.Button(t("by_participation", lang), value="participation")],
-    )  # fmt: skip
+        value=colour_by,
+        on_value=set_colour_by,
+        children=[
+            solara.Button(t("by_efficacy", lang), value="efficacy"),
+            solara.Button(t("by_participation", lang), value="participation"),
+        ],
+    )
     with solara.Columns([1, 1]):
         solara.FigureMatplotlib(net, format="png", dependencies=[version, colour_by, lang])
         if charts is not None:
@@ -443,23 +518,35 @@ def CompareView(settings, lang):
     task = solara.lab.use_task(work, dependencies=None)
     with solara.Row():
         labels = {scenario_label(n, lang): n for n in SCENARIOS}
-        solara.Select(label=t("compare_with", lang), values=list(labels),
-                      value=scenario_label(other, lang),
-                      on_value=lambda label: set_other(labels[label]))  # fmt: skip
-        solara.SliderInt(t("replicates", lang), value=replicates, min=2, max=20,
-                         on_value=set_replicates)  # fmt: skip
+        solara.Select(
+            label=t("compare_with", lang),
+            values=list(labels),
+            value=scenario_label(other, lang),
+            on_value=lambda label: set_other(labels[label]),
+        )
+        solara.SliderInt(
+            t("replicates", lang), value=replicates, min=2, max=20, on_value=set_replicates
+        )
         solara.SliderInt(t("weeks", lang), value=weeks, min=13, max=260, on_value=set_weeks)
-        solara.Button(t("compare_button", lang), on_click=task, disabled=task.pending,
-                      classes=["compare-button"])  # fmt: skip
+        solara.Button(
+            t("compare_button", lang),
+            on_click=task,
+            disabled=task.pending,
+            classes=["compare-button"],
+        )
     if task.pending:
         solara.Text(t("comparing", lang))
         solara.ProgressLinear(value=task.progress or True)
     elif task.finished and task.value is not None:
         runs = task.value
-        solara.FigureMatplotlib(draw_comparison(runs, lang), format="png",
-                                dependencies=[id(runs), lang])  # fmt: skip
-        solara.Text(f"{t('difference', lang)}: {scenario_label(settings['scenario'], lang)}"
-                    f" − {scenario_label(other, lang)}", style={"font-weight": "bold"})  # fmt: skip
+        solara.FigureMatplotlib(
+            draw_comparison(runs, lang), format="png", dependencies=[id(runs), lang]
+        )
+        solara.Text(
+            f"{t('difference', lang)}: {scenario_label(settings['scenario'], lang)}"
+            f" − {scenario_label(other, lang)}",
+            style={"font-weight": "bold"},
+        )
         solara.DataFrame(end_differences(runs, settings["scenario"], other, lang))
     elif task.error:
         solara.Error(str(task.exception))
@@ -468,13 +555,18 @@ def CompareView(settings, lang):
 @solara.component
 def ExportView(settings, model, lang, version):
     solara.Text(t("export_help", lang))
-    solara.FileDownload(lambda: scenario_toml(settings).encode(), filename="scenario.toml",
-                        label=t("download_toml", lang), mime_type="application/toml")  # fmt: skip
+    solara.FileDownload(
+        lambda: scenario_toml(settings).encode(),
+        filename="scenario.toml",
+        label=t("download_toml", lang),
+        mime_type="application/toml",
+    )
 
     def csv() -> bytes:
         buf = io.StringIO()
         weekly_frame(model).to_csv(buf, index=False)
         return buf.getvalue().encode()
 
-    solara.FileDownload(csv, filename="weekly.csv", label=t("download_csv", lang),
-                        mime_type="text/csv")  # fmt: skip
+    solara.FileDownload(
+        csv, filename="weekly.csv", label=t("download_csv", lang), mime_type="text/csv"
+    )
