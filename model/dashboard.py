@@ -77,10 +77,26 @@ HAS_CJK_FONT = _use_cjk_font()
 
 
 # ---------------------------------------------------------------------- pure helpers
+def split_settings(settings: dict[str, Any]) -> tuple[dict, dict, int]:
+    """Settings on screen → (values from week 0, levers switched at the reform week, week).
+
+    Lever widgets show the values that switch on at ``reform_week`` (as a scenario's levers
+    do); every other parameter holds from the start.
+    """
+    week = int(settings["params"]["reform_week"])
+    diff = {
+        k: v for k, v in settings["params"].items() if v != PARAMS[k].default and k != "reform_week"
+    }
+    levers = {k: v for k, v in diff.items() if PARAMS[k].lever}
+    fixed = {k: v for k, v in diff.items() if not PARAMS[k].lever}
+    return fixed, levers, week
+
+
 def build_model(settings: dict[str, Any]) -> CommunityModel:
-    """A model from the dashboard's settings (scenario, seed and parameter values)."""
-    params = {k: v for k, v in settings["params"].items() if v != PARAMS[k].default}
-    return CommunityModel(scenario=settings["scenario"], rng=settings["seed"], **params)
+    """A model from the dashboard's settings (seed and parameter values on screen)."""
+    fixed, levers, week = split_settings(settings)
+    schedule = [{"week": week, "set": levers}] if levers else []
+    return CommunityModel(rng=settings["seed"], interventions=schedule, **fixed)
 
 
 def layout(model: CommunityModel) -> np.ndarray:
@@ -234,23 +250,28 @@ def weekly_frame(model: CommunityModel) -> pd.DataFrame:
 
 
 def scenario_toml(
-    settings: dict[str, Any], compare_with: str = "baseline", replicates: int = 10, weeks: int = 156
-) -> str:
+    settings: dict[str, Any], compare_with: str = "baseline", replicates: int = 10,
+    weeks: int = 156,
+) -> str:  # fmt: skip
     """The scenario on screen as an experiment spec that ``civicloop sweep`` accepts."""
     import tomli_w
 
-    base = {k: v for k, v in settings["params"].items() if v != PARAMS[k].default}
-    scenarios = {settings["scenario"]: settings["scenario"]}
-    if compare_with != settings["scenario"]:
-        scenarios[compare_with] = compare_with
+    fixed, levers, week = split_settings(settings)
+    preset = settings["scenario"]
+    name = preset if levers == SCENARIOS[preset]["levers"] else "on_screen"
+    if name == compare_with:
+        name = f"{name}_on_screen"
+    scenario: dict[str, Any] = {"from": "baseline"}
+    if levers:
+        scenario["interventions"] = [{"week": week, "set": levers}]
     spec = {
-        "name": f"dashboard_{settings['scenario']}",
+        "name": f"dashboard_{name}",
         "description": f"Saved from the civicloop dashboard on {date.today().isoformat()}",
         "weeks": int(weeks),
         "replicates": int(replicates),
         "seed": int(settings["seed"]),
-        "base": base,
-        "scenarios": scenarios,
+        "base": {**fixed, "reform_week": week},
+        "scenarios": {name: scenario, compare_with: compare_with},
     }
     return tomli_w.dumps(spec)
 
@@ -258,20 +279,25 @@ def scenario_toml(
 def compare(
     settings: dict[str, Any], other: str, replicates: int, weeks: int, progress=None
 ) -> pd.DataFrame:
-    """Replicates of the chosen and another scenario with the same seeds: long frame."""
-    rows = []
-    total = 2 * replicates
-    for k, scenario in enumerate(dict.fromkeys([settings["scenario"], other])):
+    """Replicates of the settings on screen ("chosen") and of a preset ("other").
+
+    Replicate *r* of both uses seed ``seed + r`` (common random numbers), and the preset's
+    levers switch on at the same week as on screen. Returns one row per run and week.
+    """
+    preset = settings_for(other, settings["seed"])
+    preset["params"]["reform_week"] = settings["params"]["reform_week"]
+    frames = []
+    for k, (role, s) in enumerate((("chosen", settings), ("other", preset))):
         for r in range(replicates):
-            model = build_model({**settings, "scenario": scenario, "seed": settings["seed"] + r})
+            model = build_model({**s, "seed": settings["seed"] + r})
             for _ in range(weeks):
                 model.step()
             frame = weekly_frame(model)
-            frame["scenario"], frame["replicate"] = scenario, r
-            rows.append(frame)
+            frame["scenario"], frame["replicate"] = role, r
+            frames.append(frame)
             if progress is not None:
-                progress(100 * (k * replicates + r + 1) / total)
-    return pd.concat(rows, ignore_index=True)
+                progress(100 * (k * replicates + r + 1) / (2 * replicates))
+    return pd.concat(frames, ignore_index=True)
 
 
 def comparison_bands(runs: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -284,7 +310,7 @@ def comparison_bands(runs: pd.DataFrame, metric: str) -> pd.DataFrame:
     return out
 
 
-def end_differences(runs: pd.DataFrame, chosen: str, other: str, lang: str) -> pd.DataFrame:
+def end_differences(runs: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Chosen minus other over the last 13 weeks, paired by replicate, with a 95 % CI."""
     from scipy import stats
 
@@ -299,7 +325,7 @@ def end_differences(runs: pd.DataFrame, chosen: str, other: str, lang: str) -> p
     rows = []
     for col, key in metrics.items():
         per = last.groupby(["scenario", "replicate"])[col].mean().unstack(0)
-        diff = (per[chosen] - per[other]).to_numpy() if chosen != other else np.zeros(len(per))
+        diff = (per["chosen"] - per["other"]).to_numpy()
         m = float(diff.mean())
         half = (
             float(stats.t.ppf(0.975, max(diff.size - 1, 1)) * diff.std(ddof=1) / np.sqrt(diff.size))
@@ -316,7 +342,7 @@ def end_differences(runs: pd.DataFrame, chosen: str, other: str, lang: str) -> p
     return pd.DataFrame(rows)
 
 
-def draw_comparison(runs: pd.DataFrame, lang: str) -> Figure:
+def draw_comparison(runs: pd.DataFrame, labels: dict[str, str], lang: str) -> Figure:
     fig = Figure(figsize=(7.0, 5.0))
     axes = fig.subplots(2, 1, sharex=True)
     for ax, metric, key in zip(
@@ -324,7 +350,7 @@ def draw_comparison(runs: pd.DataFrame, lang: str) -> Figure:
     ):
         bands = comparison_bands(runs, metric)
         for colour, (scenario, b) in zip(OKABE_ITO, bands.groupby("scenario", sort=False)):
-            label = scenario_label(scenario, lang)
+            label = labels[scenario]
             ax.plot(b.week, b["mean"], color=colour, label=label)
             ax.fill_between(b.week, b.lo, b.hi, color=colour, alpha=0.25)
         ax.set_ylabel(t(key, lang))
@@ -337,7 +363,12 @@ def draw_comparison(runs: pd.DataFrame, lang: str) -> Figure:
 
 
 def settings_for(scenario: str, seed: int = 0) -> dict[str, Any]:
-    return {"scenario": scenario, "seed": seed, "params": defaults()}
+    """Settings of a preset: the defaults with the preset's lever values."""
+    return {
+        "scenario": scenario,
+        "seed": seed,
+        "params": {**defaults(), **SCENARIOS[scenario]["levers"]},
+    }
 
 
 # ---------------------------------------------------------------------- components
@@ -400,7 +431,15 @@ def Page():
         return on_value
 
     def choose_preset(name):
-        set_settings(lambda s: {**s, "scenario": name})
+        # a preset sets the levers; community, residents and services settings stay
+        def update(s):
+            params = dict(s["params"])
+            for k, p in PARAMS.items():
+                if p.lever:
+                    params[k] = SCENARIOS[name]["levers"].get(k, p.default)
+            return {**s, "scenario": name, "params": params}
+
+        set_settings(update)
 
     def step_once():
         with lock:
@@ -418,13 +457,13 @@ def Page():
 
     with solara.AppBar():
         solara.AppBarTitle(t("title", lang))
+    with solara.Sidebar():
         solara.Button(
             t("language", lang),
             on_click=lambda: set_lang("en" if lang == "zh" else "zh"),
-            text=True,
+            outlined=True,
             classes=["lang-switch"],
         )
-    with solara.Sidebar():
         with solara.Card(t("preset", lang)):
             labels = {scenario_label(n, lang): n for n in SCENARIOS}
             solara.Select(
@@ -539,15 +578,19 @@ def CompareView(settings, lang):
         solara.ProgressLinear(value=task.progress or True)
     elif task.finished and task.value is not None:
         runs = task.value
+        labels = {
+            "chosen": f"{t('on_screen', lang)} ({scenario_label(settings['scenario'], lang)})",
+            "other": scenario_label(other, lang),
+        }
         solara.FigureMatplotlib(
-            draw_comparison(runs, lang), format="png", dependencies=[id(runs), lang]
+            draw_comparison(runs, labels, lang), format="png", dependencies=[id(runs), lang]
         )
         solara.Text(
-            f"{t('difference', lang)}: {scenario_label(settings['scenario'], lang)}"
-            f" − {scenario_label(other, lang)}",
+            f"{t('difference', lang)}: {labels['chosen']} − {labels['other']}",
             style={"font-weight": "bold"},
+            classes=["comparison-result"],
         )
-        solara.DataFrame(end_differences(runs, settings["scenario"], other, lang))
+        solara.DataFrame(end_differences(runs, lang))
     elif task.error:
         solara.Error(str(task.exception))
 

@@ -61,6 +61,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "party": {"en": "Party members", "zh": "党员"},
     "no_data": {"en": "Press Step or Run to start.", "zh": "请点击“单步”或“运行”开始。"},
     "compare_with": {"en": "Compare with", "zh": "对比情景"},
+    "on_screen": {"en": "Settings on screen", "zh": "当前设置"},
     "replicates": {"en": "Replicates", "zh": "重复次数"},
     "compare_button": {"en": "Compare", "zh": "开始对比"},
     "comparing": {"en": "Running replicates…", "zh": "正在运行重复实验……"},
