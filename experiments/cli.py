@@ -95,8 +95,42 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def bench_dashboard(args: argparse.Namespace) -> int:
+    """Median time of one step plus redrawing the dashboard's figures to PNG."""
+    import io
+
+    import numpy as np
+
+    from model import dashboard as dash
+
+    settings = dash.settings_for("baseline", seed=args.seed)
+    settings["params"]["n_residents"] = args.residents
+    model = dash.build_model(settings)
+    net = dash.NetworkView(model, dash.layout(model), "zh")
+    charts = dash.ChartsView("zh")
+    times = []
+    for week in range(args.steps):
+        start = time.perf_counter()
+        model.step()
+        dash.headline(model, "zh")
+        for fig in (net.update(model, "efficacy"), charts.update(dash.weekly_frame(model))):
+            fig.savefig(io.BytesIO(), format="png")
+        if week >= 3:  # the first weeks warm up caches
+            times.append(time.perf_counter() - start)
+    row = {
+        "residents": model.n,
+        "steps_timed": len(times),
+        "step_redraw_ms_median": round(1000 * float(np.median(times)), 1),
+        "step_redraw_ms_max": round(1000 * float(np.max(times)), 1),
+    }
+    print(json.dumps(row))
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     """Time the whole model (construction and steps) and report peak memory as one JSON line."""
+    if args.dashboard:
+        return bench_dashboard(args)
     t0 = time.perf_counter()
     params = {"n_residents": args.residents, **_parse_sets(args.set)}
     model = CommunityModel(rng=args.seed, **params)
@@ -236,6 +270,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="time the model; prints one JSON line")
     p.add_argument("--residents", type=_positive, default=100_000, help="residents (100000)")
+    p.add_argument("--dashboard", action="store_true",
+                   help="time one step plus the dashboard's redraw instead")  # fmt: skip
     common(p)
     p.set_defaults(func=cmd_bench)
 

@@ -35,3 +35,18 @@ def ci95(x: np.ndarray) -> tuple[float, float]:
 @pytest.fixture(scope="session")
 def baseline_runs() -> list[pd.DataFrame]:
     return [run_frame("baseline", s) for s in SEEDS]
+
+
+@pytest.fixture()
+def kernel_context():
+    """A Solara virtual kernel, as the server gives each browser page (async tasks need it)."""
+    from solara.server import kernel, kernel_context
+
+    context = kernel_context.VirtualKernelContext(
+        id="test", kernel=kernel.Kernel(), session_id="test-session"
+    )
+    try:
+        with context:
+            yield context
+    finally:
+        context.close()

@@ -1,5 +1,7 @@
 """Dashboard logic without a browser: layout, charts, export, comparison, widgets."""
 
+import asyncio
+
 import ipyvuetify as v
 import numpy as np
 import pytest
@@ -92,20 +94,30 @@ def _button(rc, text):
     return rc.find(v.Btn, children=[text])
 
 
-def test_page_steps_switches_language_and_applies_presets():
-    rc = _render()
-    _button(rc, "单步").assert_single()
-    _button(rc, "单步").widget.click()
-    rc.find(v.Html, children=["1"]).assert_not_empty()  # week 1 in the headline
-    _button(rc, MESSAGES["language"]["zh"]).widget.click()  # to English
-    _button(rc, "Step").assert_single()
-    assert not rc.find(v.Btn, children=["单步"]).widgets
-    select = rc.find(v.Select, label="Scenario").widget
-    select.v_model = "Whistle and report"
-    switch = rc.find(v.Switch, label="Whistle & report").widget
-    assert switch.v_model is True
-    _button(rc, "Reset").widget.click()
-    assert rc.find(v.Switch, label="Whistle & report").widget.v_model is True
+def test_page_steps_switches_language_and_applies_presets(kernel_context):
+    async def session():  # the page's tasks need a running event loop, as in the server
+        rc = _render()
+        _button(rc, "单步").assert_single()
+        _button(rc, "单步").widget.click()
+        assert rc.find(v.Html, class_="headline-value").widgets[0].children == ["1"]
+        _button(rc, MESSAGES["language"]["zh"]).widget.click()  # to English
+        _button(rc, "Step").assert_single()
+        assert not rc.find(v.Btn, children=["单步"]).widgets
+        rc.find(v.Select, label="Scenario").widget.v_model = "Whistle and report"
+        assert rc.find(v.Switch, label="Whistle & report").widget.v_model is True
+        _button(rc, "Reset").widget.click()  # rebuilds the model, keeps the settings
+        assert rc.find(v.Switch, label="Whistle & report").widget.v_model is True
+        assert rc.find(v.Html, class_="headline-value").widgets[0].children == ["0"]
+
+    asyncio.run(session())
+
+
+def test_slider_steps_keep_every_default_on_a_step():
+    for p in PARAMS.values():
+        if p.type is float:
+            low, high = dash.UI_LIMITS.get(p.name, (p.low, p.high))
+            step = dash.slider_step(p.default, low, high)
+            assert round(p.default / step) * step == pytest.approx(p.default, abs=1e-9)
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))
