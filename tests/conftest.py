@@ -45,8 +45,7 @@ def kernel_context():
     context = kernel_context.VirtualKernelContext(
         id="test", kernel=kernel.Kernel(), session_id="test-session"
     )
-    try:
-        with context:
-            yield context
-    finally:
-        context.close()
+    with context:
+        yield context
+    # not context.close(): it closes every widget of the process, including ones other
+    # tests' comms no longer know (a KeyError in teardown); the process ends soon anyway
