@@ -30,6 +30,7 @@ from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from .i18n import (  # noqa: E402
+    choice_label,
     group_label,
     param_help,
     param_label,
@@ -425,7 +426,13 @@ def ParamWidget(p: Param, value: Any, on_value, lang: str, show_help: bool):
         if p.type is bool:
             solara.Switch(label=label, value=value, on_value=on_value)
         elif p.choices:
-            solara.Select(label=label, values=list(p.choices), value=value, on_value=on_value)
+            names = {choice_label(c, lang): c for c in p.choices}
+            solara.Select(
+                label=label,
+                values=list(names),
+                value=choice_label(value, lang),
+                on_value=lambda name: on_value(names[name]),
+            )
         elif p.type is int:
             solara.SliderInt(
                 label, value=int(value), min=int(low), max=int(high), on_value=on_value

@@ -82,6 +82,19 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
+#: Display names of the registry's choice values.
+CHOICES: dict[str, dict[str, str]] = {
+    "trace": {"en": "trace-based (records, completion)", "zh": "留痕考核（台账、办结率）"},
+    "results": {"en": "results-based (satisfaction)", "zh": "结果导向（满意率）"},
+    "nested_sbm": {"en": "nested blocks (building, compound)", "zh": "嵌套分块（楼栋、小区）"},
+    "watts_strogatz": {"en": "small world (Watts–Strogatz)", "zh": "小世界网络"},
+}
+
+
+def choice_label(value: str, lang: str) -> str:
+    return CHOICES.get(value, {}).get(lang, value)
+
+
 def t(key: str, lang: str) -> str:
     """The message ``key`` in ``lang`` (falls back to English)."""
     entry = MESSAGES[key]
@@ -128,4 +141,5 @@ def missing_translations() -> list[str]:
     out += [f"param:{n}" for n, p in PARAMS.items() if not p.description_zh]
     out += [f"scenario:{n}" for n, s in SCENARIOS.items() if not s.get("description_zh")]
     out += [f"unit:{p.unit}" for p in PARAMS.values() if p.unit and p.unit not in UNITS_ZH]
+    out += [f"choice:{c}" for p in PARAMS.values() for c in p.choices or () if c not in CHOICES]
     return out

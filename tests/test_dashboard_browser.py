@@ -143,6 +143,13 @@ def _choose(page, label, option):
 
 def test_preset_changes_parameters_and_comparison_appears(chromium, server):
     context, page, _ = _open(chromium, server, lang_to_english=True)
+    slider = page.get_by_role("slider", name="Feedback loop")
+    slider.focus()
+    before = slider.get_attribute("aria-valuenow")
+    page.keyboard.press("ArrowRight")  # sliders are operable by keyboard
+    page.wait_for_function(
+        "v => document.activeElement.getAttribute('aria-valuenow') !== v", arg=before
+    )
     whistle = page.get_by_role("switch", name="Whistle & report")
     assert whistle.get_attribute("aria-checked") == "false"
     _choose(page, "Scenario", "Whistle and report")
