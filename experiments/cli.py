@@ -227,6 +227,37 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     return subprocess.call(cmd)
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Calibrate the uncertain behavioural parameters to published figures (ABC)."""
+    from .calibrate import calibrate, main_summary
+
+    result = calibrate(
+        args.out, samples=args.samples, replicates=args.replicates, accept=args.accept,
+        residents=args.residents, seed=args.seed, backend=args.backend, workers=args.workers,
+    )  # fmt: skip
+    print(main_summary(result))
+    print(f"written to {args.out}/calibration.json and {args.out}/draws.parquet")
+    if args.write:
+        from .calibrate import calibration_markdown, write_block
+
+        write_block(args.write, "calibration", calibration_markdown(result))
+        print(f"{args.write} updated (set the registry's defaults to the estimate by hand)")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Targets and untargeted patterns from a sweep of experiments/specs/validation.toml."""
+    from .calibrate import validation_markdown, validation_rows, write_validation
+
+    if args.write:
+        block = write_validation(args.dir, args.write)
+        print(block)
+        print(f"{args.write} updated")
+    else:
+        print(validation_markdown(*validation_rows(args.dir)))
+    return 0
+
+
 def _integer(text: str, low: int, what: str) -> int:
     try:
         value = int(text)
@@ -296,6 +327,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
     p.add_argument("--port", type=_positive, default=8765, help="port (8765)")
     p.set_defaults(func=cmd_dashboard)
+
+    p = sub.add_parser("calibrate", help="calibrate behavioural parameters to published figures")
+    p.add_argument("--out", required=True, help="folder for calibration.json and draws.parquet")
+    p.add_argument("--samples", type=_positive, default=256, help="prior draws (256)")
+    p.add_argument("--replicates", type=_positive, default=2, help="runs per draw (2)")
+    p.add_argument("--accept", type=float, default=0.05, help="share of draws accepted (0.05)")
+    p.add_argument("--residents", type=_positive, default=800, help="community size (800)")
+    p.add_argument("--seed", type=_non_negative, default=20261127, help="master seed")
+    p.add_argument("--backend", choices=("serial", "processes", "dask"), default="processes")
+    p.add_argument("--workers", type=_positive, default=2, help="worker processes (2)")
+    p.add_argument("--write", help="rewrite the calibration block of docs/VALIDATION.md")
+    p.set_defaults(func=cmd_calibrate)
+
+    p = sub.add_parser("validate", help="fit to targets and untargeted patterns of a sweep")
+    p.add_argument("dir", help="--out folder of a sweep of experiments/specs/validation.toml")
+    p.add_argument("--write", help="rewrite the generated block of this file (docs/VALIDATION.md)")
+    p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("docs", help="regenerate the generated tables in docs/ODD.md")
     p.add_argument("--odd", help="path to ODD.md (default: the repository's docs/ODD.md)")

@@ -398,7 +398,7 @@ _P: list[Param] = [
     Param(
         "activity_base",
         float,
-        -3.5,
+        -4.73,
         "Activity propensity (intercept)",
         "参与活动倾向",
         "Log-odds of attending a community activity held in the building at zero efficacy.",
@@ -406,6 +406,7 @@ _P: list[Param] = [
         -10,
         10,
         unit="log-odds",
+        source="calibrated",
     ),
     Param(
         "efficacy_weight",
@@ -447,7 +448,7 @@ _P: list[Param] = [
     Param(
         "party_engagement",
         float,
-        1.5,
+        1.38,
         "Party member engagement",
         "党员参与倾向",
         "Log-odds added for Party members, who are expected to take part.",
@@ -455,6 +456,7 @@ _P: list[Param] = [
         0,
         20,
         unit="log-odds",
+        source="calibrated",
     ),
     Param(
         "low_income_engagement",
@@ -472,7 +474,7 @@ _P: list[Param] = [
     Param(
         "participation_cost",
         float,
-        3.0,
+        5.38,
         "Cost of taking part",
         "参与成本",
         "Log-odds lost per unit of missing free time (employed residents have little).",
@@ -481,6 +483,7 @@ _P: list[Param] = [
         20,
         unit="log-odds",
         paper="中青年和在职人员参与较少",
+        source="calibrated",
     ),
     Param(
         "offline_channel_cost",
@@ -509,13 +512,14 @@ _P: list[Param] = [
     Param(
         "aspiration",
         float,
-        0.5,
+        0.48,
         "Aspiration level",
         "期望水平",
         "Outcome value a resident expects; better outcomes raise efficacy, worse lower it.",
         "residents",
         0,
         1,
+        source="calibrated",
     ),
     Param(
         "learning_gain",
@@ -567,18 +571,19 @@ _P: list[Param] = [
     Param(
         "notice_prob",
         float,
-        0.7,
+        0.62,
         "Chance to notice an unannounced fix",
         "自行察觉概率",
         "Chance that a resident who is not told still notices that the problem was fixed.",
         "residents",
         0,
         1,
+        source="calibrated",
     ),
     Param(
         "told_unresolved_value",
         float,
-        0.35,
+        0.62,
         "Value of an honest answer",
         "如实反馈价值",
         "Outcome value of being told what happened when the problem was not fixed.",
@@ -586,6 +591,7 @@ _P: list[Param] = [
         0,
         1,
         paper="反馈信息",
+        source="calibrated",
     ),
     Param(
         "activity_weight",
@@ -625,7 +631,7 @@ _P: list[Param] = [
     Param(
         "department_capacity",
         float,
-        12.0,
+        14.12,
         "Department capacity",
         "职能部门处理能力",
         "Escalated cases all departments together could work per week, per 1,000 "
@@ -634,6 +640,7 @@ _P: list[Param] = [
         0,
         500,
         unit="cases/week per 1,000",
+        source="calibrated",
     ),
     Param(
         "department_attention",
@@ -673,13 +680,14 @@ _P: list[Param] = [
     Param(
         "case_relevance",
         float,
-        0.7,
+        0.95,
         "Relevance of a fix",
         "处置对路概率",
         "Chance that a fix meets the need as the resident saw it.",
         "services",
         0,
         1,
+        source="calibrated",
     ),
     Param(
         "case_cost",
