@@ -330,7 +330,10 @@ def analyze(out: str | Path, outcome: str = "participation_end") -> Path:
         lines += [f"## Global sensitivity of `{outcome}` ({method}, SALib)", "", _md_table(sens)]
     if prim_result is not None:
         lines += ["## Scenario discovery (PRIM)", ""]
-        if prim_result["status"] == "ok":
+        if prim_result["status"] == "ok" and not prim_result["box"]:
+            lines += [f"No box restricts the parameters: runs above {prim_result['threshold']:.3f}"
+                      " are not concentrated in any range of them.", ""]  # fmt: skip
+        elif prim_result["status"] == "ok":
             lines += [
                 f"Runs with `{outcome}` above {prim_result['threshold']:.3f} are concentrated in "
                 f"this box (coverage {prim_result['coverage']:.2f}, density "

@@ -366,7 +366,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except KeyboardInterrupt:
-        print("civicloop: interrupted; nothing was written", file=sys.stderr)
+        if args.command == "sweep":
+            print("civicloop: interrupted; finished runs are kept and summarised – run the "
+                  "same command again to resume", file=sys.stderr)  # fmt: skip
+        else:
+            print("civicloop: interrupted; nothing was written", file=sys.stderr)
         return 130
 
 

@@ -61,7 +61,7 @@ def dask(
     cluster = None
     try:
         if scheduler:
-            client = Client(scheduler, timeout=f"{connect_timeout}s")
+            client = _connect(Client, scheduler, connect_timeout)
         else:
             cluster = LocalCluster(
                 n_workers=workers,
@@ -71,7 +71,7 @@ def dask(
                 dashboard_address=None,
             )
             client = Client(cluster)
-    except (OSError, TimeoutError) as exc:
+    except Exception as exc:  # any failure to connect is the user's to fix, not a crash
         if cluster is not None:
             cluster.close()
         where = scheduler or "a local cluster"
@@ -91,6 +91,32 @@ def dask(
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _connect(client_cls, address: str, timeout: float):
+    """Connect within ``timeout`` seconds even if the address answers but is not Dask.
+
+    The attempt runs in a daemon thread, so a handshake that never ends cannot keep the
+    process alive after the error is reported.
+    """
+    import threading
+
+    box: dict[str, Any] = {}
+
+    def attempt() -> None:
+        try:
+            box["client"] = client_cls(address, timeout=f"{timeout}s")
+        except Exception as exc:  # reported below
+            box["error"] = exc
+
+    thread = threading.Thread(target=attempt, daemon=True)
+    thread.start()
+    thread.join(timeout + 5)
+    if "error" in box:
+        raise box["error"]
+    if "client" not in box:
+        raise TimeoutError(f"no Dask handshake within {timeout + 5:.0f} s")
+    return box["client"]
 
 
 def get(name: str) -> Callable[..., Iterator[Any]]:

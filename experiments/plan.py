@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from model import PARAMS
+from model import PARAMS, SCENARIOS
 
-from .spec import ExperimentSpec
+from .spec import ExperimentSpec, SpecError
 
 
 @dataclass(frozen=True)
@@ -91,9 +91,45 @@ def run_seed(master: int, scenario: str, point: int, replicate: int, common: boo
     return int(state[0]) << 31 | int(state[1]) >> 1  # a non-negative 63-bit integer
 
 
+def check_plan(spec: ExperimentSpec, points: list[dict[str, Any]]) -> None:
+    """Refuse plans the model would refuse run by run, or that would silently drop a lever.
+
+    Values from ``[base]``, ``[sweep]`` or ``[design]`` hold from week 0 and, being explicit,
+    win over a named scenario's lever of the same name – which would silently switch that
+    lever off for the scenario. Such a spec is refused; the value belongs in the scenario's
+    ``set`` or ``interventions``.
+    """
+    from model.model import _check_consistency, _check_mid_run
+    from model.params import ParameterError, defaults
+
+    shared = set(spec.base) | set(points[0])
+    for sc in spec.scenarios:
+        clash = sorted(shared & set(SCENARIOS[sc.base]["levers"]) - set(sc.params))
+        if clash:
+            raise SpecError(
+                f"{spec.source}: scenarios.{sc.name}: its scenario {sc.base!r} switches "
+                f"{', '.join(clash)} on at reform_week, but [base]/[sweep]/[design] also set "
+                f"{'it' if len(clash) == 1 else 'them'} from week 0, which would switch the "
+                "scenario's lever off; set the value in this scenario's `set` or "
+                "`interventions` instead, or use a scenario without that lever"
+            )
+        for i, item in enumerate(sc.interventions):
+            try:
+                _check_mid_run(item["set"], f"scenarios.{sc.name}.interventions[{i}]")
+            except ParameterError as exc:
+                raise SpecError(f"{spec.source}: {exc}") from None
+        for values in points:
+            try:
+                _check_consistency({**defaults(), **spec.base, **sc.params, **values})
+            except ParameterError as exc:
+                where = f" at point {values}" if values else ""
+                raise SpecError(f"{spec.source}: scenarios.{sc.name}{where}: {exc}") from None
+
+
 def plan_runs(spec: ExperimentSpec) -> list[Run]:
     """Every run of the experiment, in a stable order (scenario, point, replicate)."""
     points = design_points(spec)
+    check_plan(spec, points)
     width = max(4, len(str(len(points) - 1)))
     rep_width = max(3, len(str(spec.replicates - 1)))
     runs = []

@@ -61,8 +61,14 @@ class ExperimentSpec:
 
     @property
     def fingerprint(self) -> str:
-        """Hash of the parsed content: two specs that plan the same runs share it."""
-        text = json.dumps(self.raw, sort_keys=True, default=str)
+        """Hash of what determines the runs and their results (not name or description)."""
+        content = {
+            "weeks": self.weeks, "replicates": self.replicates, "seed": self.seed,
+            "metrics": self.metrics, "base": self.base,
+            "scenarios": [vars(s) for s in self.scenarios], "sweep": self.sweep,
+            "design": self.design, "common_random_numbers": self.common_random_numbers,
+        }  # fmt: skip
+        text = json.dumps(content, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

@@ -203,10 +203,22 @@ def run_sweep(
         "versions": package_versions(),
         "git_commit": git_commit(),
         "started": previous.get("started", _now()),
-        "sessions": [*previous.get("sessions", []), {"started": _now(), "backend": backend,
-                                                      "workers": workers, "todo": len(todo)}],
+        "sessions": [*previous.get("sessions", []), {
+            "started": _now(), "backend": backend, "workers": workers, "todo": len(todo),
+            "versions": package_versions(), "git_commit": git_commit()}],
         "finished": None,
     }  # fmt: skip
+    if (
+        previous.get("git_commit") not in (None, manifest["git_commit"])
+        or previous.get("versions", manifest["versions"]) != manifest["versions"]
+    ):
+        print(
+            f"sweep: warning: resuming {out} with other code than its first session "
+            f"({previous.get('git_commit')} → {manifest['git_commit']}); each session's "
+            "versions are in manifest.json",
+            file=sys.stderr,
+        )
+        manifest["git_commit"], manifest["versions"] = previous["git_commit"], previous["versions"]
     results.write_json(manifest, out / "manifest.json")
     tasks = (
         {"run": r.as_dict(), "weeks": spec.weeks, "metrics": spec.metrics, "out": str(out)}
@@ -215,14 +227,21 @@ def run_sweep(
     t_start = time.monotonic()
     progress = Progress(len(runs), len(runs) - len(todo), quiet)
     failed = 0
+    interrupted = False
     try:
         for result in executor(execute, tasks, workers=workers, scheduler=scheduler):
             bad = result["status"] != "ok"
             failed += bad
             progress.update(bad)
+    except KeyboardInterrupt:
+        interrupted = True
     finally:
         progress.close()
-    write_summary(runs, out / "status", out / "summary.parquet")
+        # even when interrupted: what is done is summarised, and the next call resumes
+        write_summary(runs, out / "status", out / "summary.parquet")
+    if interrupted:
+        results.write_json(manifest, out / "manifest.json")
+        raise KeyboardInterrupt
     manifest["finished"] = _now()
     manifest["sessions"][-1]["finished"] = manifest["finished"]
     manifest["sessions"][-1]["failed"] = failed

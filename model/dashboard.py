@@ -463,6 +463,12 @@ def Page():
     show_help, set_show_help = solara.use_state(False)
     colour_by, set_colour_by = solara.use_state("efficacy")
     error, set_error = solara.use_state("")
+    # what the Compare tab compares with, how often and how long (the export uses it too)
+    comparison = (
+        solara.use_state("baseline"),
+        solara.use_state(5),
+        solara.use_state(156),
+    )
     lock = solara.use_memo(threading.Lock, [])
     pos = solara.use_memo(lambda: layout(model), [model])
 
@@ -566,9 +572,9 @@ def Page():
         with solara.lab.Tab(t("tab_now", lang)):
             NowView(model, pos, lang, colour_by, set_colour_by, version, lock)
         with solara.lab.Tab(t("tab_compare", lang)):
-            CompareView(settings, lang)
+            CompareView(settings, lang, comparison)
         with solara.lab.Tab(t("tab_export", lang)):
-            ExportView(settings, model, lang, version)
+            ExportView(settings, model, lang, comparison)
 
 
 @solara.component
@@ -606,22 +612,22 @@ def NowView(model, pos, lang, colour_by, set_colour_by, version, lock):
 
 
 @solara.component
-def CompareView(settings, lang):
-    other, set_other = solara.use_state("baseline")
-    replicates, set_replicates = solara.use_state(5)
-    weeks, set_weeks = solara.use_state(156)
+def CompareView(settings, lang, comparison):
+    (other, set_other), (replicates, set_replicates), (weeks, set_weeks) = comparison
 
     def work():
-        return compare(settings, other, replicates, weeks, progress=task.progress)
+        runs = compare(settings, other, replicates, weeks, progress=task.progress)
+        runs.attrs["other"] = other  # label the result with what was compared
+        return runs
 
     task = solara.lab.use_task(work, dependencies=None)
     with solara.Row():
-        labels = {scenario_label(n, lang): n for n in SCENARIOS}
+        presets = {scenario_label(n, lang): n for n in SCENARIOS}
         solara.Select(
             label=t("compare_with", lang),
-            values=list(labels),
+            values=list(presets),
             value=scenario_label(other, lang),
-            on_value=lambda label: set_other(labels[label]),
+            on_value=lambda label: set_other(presets[label]),
         )
         solara.SliderInt(
             t("replicates", lang), value=replicates, min=2, max=20, on_value=set_replicates
@@ -640,8 +646,10 @@ def CompareView(settings, lang):
         runs = task.value
         labels = {
             "chosen": f"{t('on_screen', lang)} ({scenario_label(settings['scenario'], lang)})",
-            "other": scenario_label(other, lang),
+            "other": scenario_label(runs.attrs["other"], lang),
         }
+        if runs.week.max() < settings["params"]["reform_week"]:
+            solara.Warning(t("before_reform", lang))
         solara.FigureMatplotlib(
             draw_comparison(runs, labels, lang), format="png", dependencies=[id(runs), lang]
         )
@@ -652,14 +660,15 @@ def CompareView(settings, lang):
         )
         solara.DataFrame(end_differences(runs, lang))
     elif task.error:
-        solara.Error(str(task.exception))
+        solara.Error(f"{t('error', lang)}: {task.exception}")
 
 
 @solara.component
-def ExportView(settings, model, lang, version):
+def ExportView(settings, model, lang, comparison):
+    (other, _), (replicates, _), (weeks, _) = comparison
     solara.Text(t("export_help", lang))
     solara.FileDownload(
-        lambda: scenario_toml(settings).encode(),
+        lambda: scenario_toml(settings, other, replicates, weeks).encode(),
         filename="scenario.toml",
         label=t("download_toml", lang),
         mime_type="application/toml",

@@ -61,6 +61,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "party": {"en": "Party members", "zh": "党员"},
     "no_data": {"en": "Press Step or Run to start.", "zh": "请点击“单步”或“运行”开始。"},
     "compare_with": {"en": "Compare with", "zh": "对比情景"},
+    "before_reform": {
+        "en": "The comparison ends before the levers switch on (week set in the sidebar).",
+        "zh": "对比在干预杠杆启动周之前就结束了（启动周见侧栏）。",
+    },
     "on_screen": {"en": "Settings on screen", "zh": "当前设置"},
     "replicates": {"en": "Replicates", "zh": "重复次数"},
     "compare_button": {"en": "Compare", "zh": "开始对比"},

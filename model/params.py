@@ -90,7 +90,7 @@ _P: list[Param] = [
         "n_residents",
         int,
         2000,
-        "Residents (households)",
+        "Residents",
         "居民户数",
         "Number of resident households; each resident agent speaks for one household.",
         "community",

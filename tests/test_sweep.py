@@ -32,7 +32,7 @@ baseline = "baseline"
 reform = { from = "beijing_reform", set = { reform_week = 4 } }
 
 [sweep]
-feedback_prob = [0.2, 0.8]
+grid_capacity = [20.0, 30.0]
 """
 
 
@@ -79,12 +79,12 @@ def test_seeds_depend_only_on_master_seed_and_run_identity():
 def test_sampled_designs_come_from_salib():
     text = SMALL.split("[sweep]")[0] + (
         '[design]\nmethod = "morris"\nsamples = 3\n[design.parameters]\n'
-        "feedback_prob = [0.0, 1.0]\npush_down_share = [0.0, 0.6]\ngrid_capacity = [5, 40]\n"
+        "word_of_mouth = [0.0, 0.1]\nparticipation_cost = [0.0, 6.0]\ngrid_capacity = [5, 40]\n"
     )
     runs = plan_runs(parse_spec(text))
     points = {r.point: r.point_values for r in runs}
     assert len(points) == 3 * (3 + 1)  # Morris: trajectories × (parameters + 1)
-    assert all(0 <= p["push_down_share"] <= 0.6 for p in points.values())
+    assert all(0 <= p["participation_cost"] <= 6 for p in points.values())
     assert all(isinstance(p["grid_capacity"], float) for p in points.values())
 
 
@@ -126,18 +126,51 @@ def test_rerun_skips_finished_runs_and_changed_spec_is_refused(tmp_path, capsys)
     assert "holds results of a different spec" in capsys.readouterr().err
 
 
-def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, capsys):
-    spec_file = tmp_path / "bad.toml"
-    # retired + youth shares above 1 is refused by the model at construction
-    shares = "[sweep]\nyouth_share = [0.2, 0.9]\nretired_share = [0.3]"
-    spec_file.write_text(SMALL.replace("[sweep]\nfeedback_prob = [0.2, 0.8]", shares))
+def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, capsys, monkeypatch):
+    import experiments.sweep as sweep_module
+    from model import CommunityModel
+
+    class Flaky(CommunityModel):  # a model that breaks on one point of the design
+        def step(self):
+            if self.params["grid_capacity"] == 30.0 and self.week == 5:
+                raise RuntimeError("disk on fire")
+            super().step()
+
+    monkeypatch.setattr(sweep_module, "CommunityModel", Flaky)
+    spec_file = tmp_path / "flaky.toml"
+    spec_file.write_text(SMALL)
     out = tmp_path / "out"
     assert main(["sweep", str(spec_file), "--out", str(out), "--backend", "serial"]) == 3
     summary = pd.read_parquet(out / "summary.parquet")
     failed = summary[summary.status == "failed"]
     assert len(failed) == 4 and (summary.status == "ok").sum() == 4
-    assert failed.error.str.contains("retired_share \\+ youth_share").all()
+    assert failed.error.str.contains("RuntimeError: disk on fire").all()
     assert "4 runs failed" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("[sweep]\ngrid_capacity = [20.0, 30.0]", "[sweep]\nfeedback_prob = [0.2, 0.8]"),
+         "scenarios.reform: its scenario 'beijing_reform' switches feedback_prob on"),
+        (("[sweep]\ngrid_capacity = [20.0, 30.0]",
+          "[sweep]\nyouth_share = [0.2, 0.9]\nretired_share = [0.3]"),
+         "retired_share \\+ youth_share must be ≤ 1"),
+        (('reform = { from = "beijing_reform", set = { reform_week = 4 } }',
+          'reform = { interventions = [{ week = 3, set = { n_residents = 100 } }] }'),
+         "cannot change mid-run"),
+    ],
+)  # fmt: skip
+def test_plans_the_model_would_refuse_are_refused_before_running(tmp_path, change, message):
+    with pytest.raises(SpecError, match=message):
+        plan_runs(parse_spec(SMALL.replace(*change)))
+
+
+def test_renaming_a_spec_keeps_its_fingerprint():
+    a = parse_spec(SMALL)
+    b = parse_spec(SMALL.replace('name = "tiny"', 'name = "tiny2"\ndescription = "x"'))
+    c = parse_spec(SMALL.replace("weeks = 12", "weeks = 13"))
+    assert a.fingerprint == b.fingerprint != c.fingerprint
 
 
 def test_unreachable_scheduler_fails_fast_with_a_clear_error(tmp_path, capsys):
