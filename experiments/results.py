@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -33,36 +34,41 @@ def check_output_path(path: str | os.PathLike) -> Path:
     return path
 
 
-def write_frame(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
-    """Write a frame as Parquet or CSV (by suffix) atomically: temp file, fsync, rename."""
-    path = check_output_path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+@contextmanager
+def atomic_file(path: Path, mode: str = "wb", encoding: str | None = None):
+    """Open a temporary file beside ``path``; on success fsync and rename it into place.
+
+    A reader never sees a partial file: after a crash there is either the old file, the new
+    one, or a hidden ``.NAME.*.tmp`` that the next sweep removes.
+    """
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            if path.suffix.lower() == ".parquet":
-                frame.to_parquet(fh, index=False)
-            else:
-                frame.to_csv(fh, index=False)
+        with os.fdopen(fd, mode, encoding=encoding) as fh:
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_frame(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """Write a frame as Parquet or CSV (by suffix) atomically."""
+    path = Path(path)
+    if path.suffix.lower() not in FORMATS:
+        raise ValueError(f"output file {str(path)!r} must end in .parquet or .csv")
+    with atomic_file(path) as fh:
+        if path.suffix.lower() == ".parquet":
+            frame.to_parquet(fh, index=False)
+        else:
+            frame.to_csv(fh, index=False)
     return path
 
 
 def write_json(obj, path: str | os.PathLike) -> Path:
-    """Write JSON atomically (temp file, fsync, rename)."""
+    """Write JSON atomically."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(obj, fh, indent=1, default=str, allow_nan=True)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_file(path, "w", encoding="utf-8") as fh:
+        json.dump(obj, fh, indent=1, default=str, allow_nan=True)
     return path
