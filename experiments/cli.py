@@ -258,6 +258,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reproduce(args: argparse.Namespace) -> int:
+    """Run every standard experiment and write a report of the paper's claims."""
+    from .reproduce import reproduce
+
+    report = reproduce(args.out, quick=args.quick, workers=args.workers,
+                       progress=not args.quiet)  # fmt: skip
+    print(f"report written to {report}")
+    return 0
+
+
 def _integer(text: str, low: int, what: str) -> int:
     try:
         value = int(text)
@@ -344,6 +354,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir", help="--out folder of a sweep of experiments/specs/validation.toml")
     p.add_argument("--write", help="rewrite the generated block of this file (docs/VALIDATION.md)")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("reproduce", help="run the standard experiments; report the claims")
+    p.add_argument("--quick", action="store_true", help="smaller and fewer runs (minutes)")
+    p.add_argument("--out", default="reports", help="output folder (reports/)")
+    p.add_argument("--workers", type=_positive, default=2, help="worker processes (2)")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.set_defaults(func=cmd_reproduce)
 
     p = sub.add_parser("docs", help="regenerate the generated tables in docs/ODD.md")
     p.add_argument("--odd", help="path to ODD.md (default: the repository's docs/ODD.md)")
