@@ -47,6 +47,37 @@ def quick_text(text: str) -> str:
     return tomli_w.dumps(raw)
 
 
+SOBOL_TOP = 4  # parameters carried from the Morris screening to Sobol indices
+
+
+def sobol_text(morris_dir: Path, quick: bool) -> str:
+    """Stage 2 of the sensitivity analysis: Sobol indices of the most influential parameters.
+
+    The parameters with the largest Morris μ* keep their screening bounds; the spec is
+    written next to the results (``spec.toml``), so the choice is on record.
+    """
+    screening = pd.read_csv(morris_dir / "analysis" / "sensitivity_participation_end.csv")
+    top = screening.nlargest(SOBOL_TOP, "mu_star").parameter.tolist()
+    morris = tomllib.loads((morris_dir / "spec.toml").read_text(encoding="utf-8"))
+    raw = {
+        "name": "sensitivity_sobol" + ("_quick" if quick else ""),
+        "description": "Sobol indices of the parameters with the largest Morris effects: "
+        + ", ".join(top),
+        "weeks": morris["weeks"],
+        "replicates": 1,
+        "seed": 1007,
+        "metrics": morris["metrics"],
+        "base": morris["base"],
+        "design": {
+            "method": "sobol",
+            "samples": 8 if quick else 64,
+            "calc_second_order": False,
+            "parameters": {n: morris["design"]["parameters"][n] for n in top},
+        },
+    }
+    return tomli_w.dumps(raw)
+
+
 def _weekly(out: Path) -> pd.DataFrame:
     summary = pd.read_parquet(out / "summary.parquet")
     weekly = pd.read_parquet(out / "runs")
@@ -221,6 +252,13 @@ def reproduce(
         )
         analyze(folder)
         timings[name] = time.monotonic() - start
+    start = time.monotonic()
+    text = sobol_text(out / f"sensitivity{suffix}", quick)
+    spec = parse_spec(text, source="sensitivity_sobol.toml")
+    folder = out / spec.name
+    run_sweep(spec, folder, backend=backend, workers=workers, quiet=not progress, spec_text=text)
+    analyze(folder)
+    timings["sensitivity_sobol"] = time.monotonic() - start
     rows, ranking = claims(out, suffix)
     lines = [
         f"# Reproduction report{' (quick)' if quick else ''}",
@@ -238,7 +276,7 @@ def reproduce(
         "## Experiments",
         "",
     ]
-    for name in SPECS:
+    for name in (*SPECS, "sensitivity_sobol"):
         lines.append(
             f"- `{name}` ({timings[name]:.0f} s): [report]({name}{suffix}/analysis/report.md)"
         )

@@ -27,8 +27,10 @@ def test_quick_reproduction_judges_every_claim(tmp_path):
                   "5. Some levers work only together", "5. A settled circle"):  # fmt: skip
         line = next(row for row in report.splitlines() if claim in row)
         assert line.rstrip(" |").endswith(("yes", "no"))
-    for name in SPECS:
+    for name in (*SPECS, "sensitivity_sobol"):
         assert (tmp_path / f"{name}_quick" / "analysis" / "report.md").is_file()
+    sobol = (tmp_path / "sensitivity_sobol_quick" / "analysis" / "report.md").read_text()
+    assert "Global sensitivity of `participation_end` (sobol, SALib)" in sobol
     # resumable: a second call reruns nothing and reaches the same verdicts
     again = reproduce(tmp_path, quick=True).read_text()
     assert again.split("## Experiments")[0] == report.split("## Experiments")[0]
