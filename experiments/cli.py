@@ -376,12 +376,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ParameterError, NetworkFileError, ValueError) as exc:
         print(f"civicloop: error: {exc}", file=sys.stderr)
         return 2
-    except OSError as exc:
-        print(f"civicloop: error: {exc}", file=sys.stderr)
-        return 2
     except BrokenPipeError:  # e.g. `civicloop sweep --dry-run | head`
         sys.stderr.close()
         return 0
+    except OSError as exc:
+        print(f"civicloop: error: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         if args.command == "sweep":
             print("civicloop: interrupted; finished runs are kept and summarised – run the "
