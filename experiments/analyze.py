@@ -209,7 +209,7 @@ def discover(spec, summary: pd.DataFrame, outcome: str, threshold: float) -> dic
             "box": restricted, "threshold": threshold}  # fmt: skip
 
 
-def _md_table(frame: pd.DataFrame, digits: int = 3) -> str:
+def markdown_table(frame: pd.DataFrame, digits: int = 3) -> str:
     if frame is None or frame.empty:
         return "_(none)_\n"
     cols = list(frame.columns)
@@ -293,17 +293,17 @@ def analyze(out: str | Path, outcome: str = "participation_end") -> Path:
         "",
         "## Outcomes by scenario",
         "",
-        _md_table(_with_ci(by_scenario, ["scenario"], OUTCOMES[:5])),
+        markdown_table(_with_ci(by_scenario, ["scenario"], OUTCOMES[:5])),
     ]
     if len(scenarios) > 1:
         lines += [
             f"## Scenario effects on `{outcome}` (difference from `{reference}`, paired by point "
             "and replicate)",
             "",
-            _md_table(effects[outcome]),
+            markdown_table(effects[outcome]),
             f"Cost: difference in `budget_spent_total` (10k CNY) from `{reference}`:",
             "",
-            _md_table(effects["budget_spent_total"]),
+            markdown_table(effects["budget_spent_total"]),
         ]
         gained = effects[outcome].merge(effects["budget_spent_total"], on="scenario",
                                         suffixes=("", "_cost"))  # fmt: skip
@@ -315,19 +315,23 @@ def analyze(out: str | Path, outcome: str = "participation_end") -> Path:
             f"Cost-effectiveness: `{outcome}` gained per 100 units (10k CNY) of extra budget "
             "(blank where the extra cost's 95 % CI includes zero):",
             "",
-            _md_table(gained[["scenario", "effect", "effect_cost", "per_100_units"]]),
+            markdown_table(gained[["scenario", "effect", "effect_cost", "per_100_units"]]),
         ]
     if len(by_point.point.unique()) > 1:
         lines += [
             "## Outcomes by scenario and point",
             "",
-            _md_table(_with_ci(by_point, ["scenario", "point"], (outcome,))),
+            markdown_table(_with_ci(by_point, ["scenario", "point"], (outcome,))),
             "Point parameters are in `summary.parquet` (one column per parameter).",
             "",
         ]
     if sens is not None:
         method = spec.design["method"]
-        lines += [f"## Global sensitivity of `{outcome}` ({method}, SALib)", "", _md_table(sens)]
+        lines += [
+            f"## Global sensitivity of `{outcome}` ({method}, SALib)",
+            "",
+            markdown_table(sens),
+        ]
     if prim_result is not None:
         lines += ["## Scenario discovery (PRIM)", ""]
         if prim_result["status"] == "ok" and not prim_result["box"]:
@@ -339,7 +343,7 @@ def analyze(out: str | Path, outcome: str = "participation_end") -> Path:
                 f"this box (coverage {prim_result['coverage']:.2f}, density "
                 f"{prim_result['density']:.2f}):",
                 "",
-                _md_table(pd.DataFrame(prim_result["box"])),
+                markdown_table(pd.DataFrame(prim_result["box"])),
             ]
         else:
             lines += [f"Skipped: {prim_result['reason']}.", ""]

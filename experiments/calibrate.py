@@ -21,13 +21,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 from scipy.optimize import minimize
 from scipy.stats import qmc
 
 from model import PARAMS, CommunityModel
+from model.docs import write_block
 
 from . import executors, results
+from .analyze import mean_ci
 from .plan import run_seed
 
 #: Weeks before the Beijing-style reform, and weeks after it (about five and a half years).
@@ -153,12 +154,10 @@ def summarise_fit(rows: pd.DataFrame) -> list[dict[str, Any]]:
     """Each target: the model's mean and 95 % CI across replicates, and the relative error."""
     out = []
     for t in TARGETS:
-        x = rows[t.name].to_numpy(dtype=float)
-        half = stats.t.ppf(0.975, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size)
+        m, lo, hi, _ = mean_ci(rows[t.name])
         out.append({
-            "target": t.name, "published": t.value, "model": float(x.mean()),
-            "lo": float(x.mean() - half), "hi": float(x.mean() + half),
-            "relative_error": float((x.mean() - t.value) / t.value),
+            "target": t.name, "published": t.value, "model": m, "lo": lo, "hi": hi,
+            "relative_error": (m - t.value) / t.value,
             "source": t.source, "note": t.note,
         })  # fmt: skip
     return out
@@ -277,19 +276,18 @@ def validation_rows(sweep_dir: str | Path) -> tuple[list[dict[str, Any]], pd.Dat
         })  # fmt: skip
     fit = summarise_fit(pd.DataFrame(rows))
     base = summary[summary.scenario == "baseline"]
+    settled = (
+        weekly[(weekly.scenario == "baseline") & weekly.week.between(104, 155)]
+        .groupby("replicate")
+        .mean(numeric_only=True)
+    )
     patterns = {
         "participation_start (week 3)": base.participation_start,
         "participation_end (last 13 weeks of 338)": base.participation_end,
-        "working_to_overall (weeks 104–155)": pd.Series(
-            [g[(g.scenario == "baseline") & g.week.between(104, 155)].pipe(
-                lambda b: b.participation_rate_working.mean() / b.participation_rate.mean())
-             for _, g in weekly.groupby("replicate")]
-        ),
-        "low_income_to_overall (weeks 104–155)": pd.Series(
-            [g[(g.scenario == "baseline") & g.week.between(104, 155)].pipe(
-                lambda b: b.participation_rate_low_income.mean() / b.participation_rate.mean())
-             for _, g in weekly.groupby("replicate")]
-        ),
+        "working_to_overall (weeks 104–155)": settled["participation_rate_working"]
+        / settled["participation_rate"],
+        "low_income_to_overall (weeks 104–155)": settled["participation_rate_low_income"]
+        / settled["participation_rate"],
         "retired_share_of_participants_end": base.retired_share_of_participants_end,
         "completion_rate_end": base.completion_rate_end,
         "satisfaction_rate_end": base.satisfaction_rate_end,
@@ -300,10 +298,8 @@ def validation_rows(sweep_dir: str | Path) -> tuple[list[dict[str, Any]], pd.Dat
     }  # fmt: skip
     table = []
     for name, x in patterns.items():
-        x = pd.to_numeric(x, errors="coerce").dropna().to_numpy(dtype=float)
-        half = stats.t.ppf(0.975, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size)
-        table.append({"pattern": name, "mean": x.mean(), "lo": x.mean() - half,
-                      "hi": x.mean() + half, "runs": x.size})  # fmt: skip
+        m, lo, hi, n = mean_ci(pd.to_numeric(x, errors="coerce"))
+        table.append({"pattern": name, "mean": m, "lo": lo, "hi": hi, "runs": n})
     return fit, pd.DataFrame(table)
 
 
@@ -351,15 +347,3 @@ def calibration_markdown(result: dict[str, Any]) -> str:
         a, b = result["interval_95"][name]
         lines.append(f"| `{name}` | {value:.2f} | [{lo:g}, {hi:g}] | [{a:.2f}, {b:.2f}] |")
     return "\n".join(lines) + "\n"
-
-
-def write_block(doc: str | Path, name: str, block: str) -> None:
-    """Replace the text between ``<!-- name:start -->`` and ``<!-- name:end -->``."""
-    import re
-
-    doc = Path(doc)
-    text = doc.read_text(encoding="utf-8")
-    pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(<!-- {name}:end -->)", re.DOTALL)
-    if not pattern.search(text):
-        raise ValueError(f"{doc} has no <!-- {name}:start/end --> block")
-    doc.write_text(pattern.sub(lambda m: m.group(1) + block + m.group(2), text), encoding="utf-8")

@@ -238,7 +238,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     print(main_summary(result))
     print(f"written to {args.out}/calibration.json and {args.out}/draws.parquet")
     if args.write:
-        from .calibrate import calibration_markdown, write_block
+        from model.docs import write_block
+
+        from .calibrate import calibration_markdown
 
         write_block(args.write, "calibration", calibration_markdown(result))
         print(f"{args.write} updated (set the registry's defaults to the estimate by hand)")

@@ -99,7 +99,7 @@ def check_plan(spec: ExperimentSpec, points: list[dict[str, Any]]) -> None:
     lever off for the scenario. Such a spec is refused; the value belongs in the scenario's
     ``set`` or ``interventions``.
     """
-    from model.model import _check_consistency, _check_mid_run
+    from model.model import check_consistency, check_mid_run
     from model.params import ParameterError, defaults
 
     shared = set(spec.base) | set(points[0])
@@ -115,12 +115,12 @@ def check_plan(spec: ExperimentSpec, points: list[dict[str, Any]]) -> None:
             )
         for i, item in enumerate(sc.interventions):
             try:
-                _check_mid_run(item["set"], f"scenarios.{sc.name}.interventions[{i}]")
+                check_mid_run(item["set"], f"scenarios.{sc.name}.interventions[{i}]")
             except ParameterError as exc:
                 raise SpecError(f"{spec.source}: {exc}") from None
         for values in points:
             try:
-                _check_consistency({**defaults(), **spec.base, **sc.params, **values})
+                check_consistency({**defaults(), **spec.base, **sc.params, **values})
             except ParameterError as exc:
                 where = f" at point {values}" if values else ""
                 raise SpecError(f"{spec.source}: scenarios.{sc.name}{where}: {exc}") from None

@@ -20,7 +20,7 @@ import pandas as pd
 import tomli_w
 from scipy import stats
 
-from .analyze import analyze, mean_ci
+from .analyze import analyze, markdown_table, mean_ci
 from .spec import parse_spec
 from .sweep import run_sweep
 
@@ -209,25 +209,6 @@ def claims(root: Path, suffix: str = "") -> tuple[list[dict[str, Any]], pd.DataF
     return rows, ranking
 
 
-def _md(frame: pd.DataFrame) -> str:
-    cols = list(frame.columns)
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for _, r in frame.iterrows():
-        lines.append(
-            "| "
-            + " | ".join(
-                (
-                    f"{v:.3f}"
-                    if isinstance(v, float) and not np.isnan(v)
-                    else ("" if isinstance(v, float) else str(v))
-                )
-                for v in r
-            )
-            + " |"
-        )
-    return "\n".join(lines) + "\n"
-
-
 def reproduce(
     out: str | Path = "reports",
     quick: bool = False,
@@ -268,11 +249,11 @@ def reproduce(
         "supports the claim."
         + (" Quick mode: 500 households and 4 replicates, so intervals are wide." if quick else ""),
         "",
-        _md(pd.DataFrame(rows)),
+        markdown_table(pd.DataFrame(rows)),
         "## Levers ranked by their effect on participation (end of year 3, paired with the "
         "baseline)",
         "",
-        _md(ranking),
+        markdown_table(ranking),
         "## Experiments",
         "",
     ]

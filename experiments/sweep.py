@@ -195,17 +195,18 @@ def run_sweep(
         (out / "spec.toml").write_text(spec_text, encoding="utf-8")
     runs = plan_runs(spec)
     todo = [r for r in runs if not is_done(out, r.run_id)]
+    versions, commit = package_versions(), git_commit()  # git and metadata: ask once
     manifest = {
         "name": spec.name,
         "fingerprint": spec.fingerprint,
         "spec": spec.raw,
         "planned_runs": len(runs),
-        "versions": package_versions(),
-        "git_commit": git_commit(),
+        "versions": versions,
+        "git_commit": commit,
         "started": previous.get("started", _now()),
         "sessions": [*previous.get("sessions", []), {
             "started": _now(), "backend": backend, "workers": workers, "todo": len(todo),
-            "versions": package_versions(), "git_commit": git_commit()}],
+            "versions": versions, "git_commit": commit}],
         "finished": None,
     }  # fmt: skip
     if (

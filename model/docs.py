@@ -84,14 +84,25 @@ TABLES = {
 }
 
 
+def replace_block(text: str, name: str, content: str, where: str = "document") -> str:
+    """Put ``content`` between ``<!-- name:start -->`` and ``<!-- name:end -->``."""
+    pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(<!-- {name}:end -->)", flags=re.DOTALL)
+    if not pattern.search(text):
+        raise ValueError(f"{where} has no <!-- {name}:start/end --> block")
+    return pattern.sub(lambda m: m.group(1) + content + m.group(2), text)
+
+
 def render(text: str) -> str:
     """Replace every generated block in ``text`` with its current content."""
     for name, make in TABLES.items():
-        pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(<!-- {name}:end -->)", flags=re.DOTALL)
-        if not pattern.search(text):
-            raise ValueError(f"ODD document has no <!-- {name}:start/end --> block")
-        text = pattern.sub(lambda m, make=make: m.group(1) + make() + m.group(2), text)
+        text = replace_block(text, name, make(), "ODD document")
     return text
+
+
+def _rewrite(path: Path, new: str) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(new, encoding="utf-8")
+    tmp.replace(path)
 
 
 def update_odd(path: Path) -> bool:
@@ -99,7 +110,11 @@ def update_odd(path: Path) -> bool:
     old = path.read_text(encoding="utf-8")
     new = render(old)
     if new != old:
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(new, encoding="utf-8")
-        tmp.replace(path)
+        _rewrite(path, new)
     return new != old
+
+
+def write_block(path: str | Path, name: str, content: str) -> None:
+    """Rewrite one generated block of a document (e.g. docs/VALIDATION.md)."""
+    path = Path(path)
+    _rewrite(path, replace_block(path.read_text(encoding="utf-8"), name, content, str(path)))

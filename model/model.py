@@ -88,7 +88,7 @@ class CommunityModel(mesa.Model):
         self.params: dict[str, Any] = defaults()
         self.params.update(validate(params))
         self._explicit = set(params)
-        _check_consistency(self.params)
+        check_consistency(self.params)
         self.schedule_of_levers = self._build_schedule(scenario, interventions)
         self.week = 0
 
@@ -124,7 +124,7 @@ class CommunityModel(mesa.Model):
                 )
             if not isinstance(values, dict):
                 raise ParameterError(f"interventions[{i}]['set'] must be a dict of parameters")
-            _check_mid_run(values, f"interventions[{i}]")
+            check_mid_run(values, f"interventions[{i}]")
             schedule.append((int(week), validate(values)))
         schedule.sort(key=lambda item: item[0])  # stable: scenario before user on ties
         return schedule
@@ -234,12 +234,12 @@ class CommunityModel(mesa.Model):
                 self.params.update(values)
                 changed = True
         if changed:
-            _check_consistency(self.params)
+            check_consistency(self.params)
             self._refresh_levers()
 
     def set_levers(self, **values: Any) -> None:
         """Change levers now (e.g. from a dashboard); structure cannot change mid-run."""
-        _check_mid_run(values, "set_levers")
+        check_mid_run(values, "set_levers")
         self.params.update(validate(values))
         self._refresh_levers()
 
@@ -802,7 +802,7 @@ def report_patterns(n_reports, first_outcome, reports_after_first) -> dict[str, 
     }
 
 
-def _check_mid_run(values: dict[str, Any], where: str) -> None:
+def check_mid_run(values: dict[str, Any], where: str) -> None:
     for name in values:
         if name in PARAMS and not PARAMS[name].mid_run:  # unknown names: validate() explains
             raise ParameterError(
@@ -811,7 +811,7 @@ def _check_mid_run(values: dict[str, Any], where: str) -> None:
             )
 
 
-def _check_consistency(p: dict[str, Any]) -> None:
+def check_consistency(p: dict[str, Any]) -> None:
     if p["retired_share"] + p["youth_share"] > 1:
         raise ParameterError(
             f"retired_share + youth_share must be ≤ 1, got {p['retired_share']} + "
