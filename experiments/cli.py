@@ -101,7 +101,7 @@ def bench_dashboard(args: argparse.Namespace) -> int:
 
     import numpy as np
 
-    from model import dashboard as dash
+    from experiments.dashboard import app as dash
 
     settings = dash.settings_for("baseline", seed=args.seed)
     settings["params"]["n_residents"] = args.residents
@@ -221,7 +221,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     """Start the Solara dashboard (loopback only unless --host says otherwise)."""
     import subprocess
 
-    cmd = [sys.executable, "-m", "solara", "run", "model.dashboard", "--host", args.host,
+    cmd = [sys.executable, "-m", "solara", "run", "experiments.dashboard.app", "--host", args.host,
            "--port", str(args.port), "--production", "--no-open"]  # fmt: skip
     print(f"civicloop dashboard on http://{args.host}:{args.port}  (Ctrl-C to stop)", flush=True)
     return subprocess.call(cmd)

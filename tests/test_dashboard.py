@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 import solara
 
+from experiments.dashboard import app as dash
+from experiments.dashboard.i18n import MESSAGES, missing_translations
 from experiments.plan import plan_runs
 from experiments.spec import parse_spec
 from model import PARAMS, SCENARIOS
-from model import dashboard as dash
-from model.i18n import MESSAGES, missing_translations
 
 
 def test_every_label_and_help_text_exists_in_both_languages():

@@ -6,8 +6,8 @@ explanations from ``model.scenarios``; everything else the dashboard shows is he
 
 from __future__ import annotations
 
-from .params import GROUPS, PARAMS, Param
-from .scenarios import SCENARIOS
+from model.params import GROUPS, PARAMS, Param
+from model.scenarios import SCENARIOS
 
 LANGUAGES = ("en", "zh")
 

@@ -3,7 +3,7 @@
 Start it with ``civicloop dashboard`` (loopback only by default). Everything here works with
 no network access: the page's JavaScript comes from the ``solara-assets`` package and the
 charts are matplotlib images. Widgets are generated from the parameter registry; all text
-comes from the registry, ``model.scenarios`` and the message catalogue (``model.i18n``).
+comes from the registry, ``model.scenarios`` and the message catalogue (``i18n.py`` beside it).
 
 The drawing and export helpers are plain functions so they can be tested without a browser;
 the components at the bottom only wire them to widgets. All state lives inside the page
@@ -29,6 +29,10 @@ import solara  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from model.model import CommunityModel  # noqa: E402
+from model.params import GROUPS, PARAMS, Param, defaults  # noqa: E402
+from model.scenarios import SCENARIOS  # noqa: E402
+
 from .i18n import (  # noqa: E402
     choice_label,
     group_label,
@@ -38,9 +42,6 @@ from .i18n import (  # noqa: E402
     scenario_label,
     t,
 )
-from .model import CommunityModel  # noqa: E402
-from .params import GROUPS, PARAMS, Param, defaults  # noqa: E402
-from .scenarios import SCENARIOS  # noqa: E402
 
 #: Okabe–Ito colours (safe for the common forms of colour blindness).
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000")
