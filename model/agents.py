@@ -50,7 +50,7 @@ class Resident(mesa.Agent):
 
     @property
     def grid(self) -> int:
-        return int(self.model.grid[self.index])
+        return int(self.model.grid_index[self.index])
 
     @property
     def age_group(self) -> str:
@@ -70,7 +70,7 @@ class Resident(mesa.Agent):
 
     @property
     def participated_recently(self) -> bool:
-        """Took part (reported, attended, deliberated or rated) in the last four weeks."""
+        """Took part (reported, attended, deliberated or answered a return call) lately."""
         return bool(self.model.recent_participation()[self.index])
 
     @property
@@ -138,7 +138,7 @@ class GridWorker(mesa.Agent):
 
     @property
     def households(self) -> int:
-        return int((self.model.grid == self.grid).sum())
+        return int((self.model.grid_index == self.grid).sum())
 
 
 class Department(mesa.Agent):
@@ -158,5 +158,5 @@ class Department(mesa.Agent):
 
     @property
     def capacity(self) -> float:
-        """Community cases this department can work per week."""
-        return float(self.model.department_case_capacity())
+        """Jobs (a personal case, or a building's shared problem) it works per week."""
+        return float(self.model.department_case_capacity()[self.index])

@@ -1,23 +1,33 @@
-"""What is measured every week, each with its precise definition.
+"""Stage 8 – measurement: what is measured every week and per run, with definitions.
 
-The model computes all weekly figures once per step (``CommunityModel.measures``); the
-DataCollector's model reporters only read them. The definitions below are also the ones
-printed in ``docs/ODD.md``.
+The model computes all weekly figures once per step (:func:`measure`, into
+``CommunityModel.measures``); the DataCollector's model reporters only read them. The
+definitions below are also the ones printed in ``docs/ODD.md``.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from functools import partial
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .model import CommunityModel
 
 #: Rolling window (weeks) for participation and for case-outcome rates.
 WINDOW = 4
-#: Weeks after the first report's outcome in which a second report counts as re-reporting.
+#: Weeks after the first report's outcome in which a new report counts as re-reporting.
 REREPORT_WINDOW = 26
+#: Weeks at the end of a run that run-level "_end" figures average over.
+TAIL = 13
 
 #: Weekly model reporters: column name → definition.
 METRICS: dict[str, str] = {
-    "participation_rate": "share of all residents who took part (reported a problem, attended "
-    "an activity or a deliberation, or rated an outcome) in the last 4 weeks",
+    "participation_rate": "share of all residents who took part in the last 4 weeks: reported "
+    "a problem, attended an activity or a deliberation meeting, or answered a return call "
+    "(being told about an outcome is not taking part)",
     "participation_rate_retired": "the same among retired residents",
     "participation_rate_working": "the same among working-age residents",
     "participation_rate_youth": "the same among young residents (18–29)",
@@ -28,6 +38,9 @@ METRICS: dict[str, str] = {
     "retired_share_of_population": "retired residents among all residents",
     "reporting_share": "problems reported / (problems reported + problems that lapsed "
     "unreported), both counted over the last 4 weeks (0 when there were none)",
+    "needs_met_rate": "problems really fixed / problems whose fate was settled in the last 4 "
+    "weeks, reported or not (fixed, lapsed unreported, closed on paper or abandoned; 0 when "
+    "none)",
     "mean_efficacy": "mean perceived efficacy over all residents",
     "disengaged_share": "share of residents whose efficacy is below `disengaged_threshold`",
     "cases_received": "cases registered this week (lost offline reports included)",
@@ -39,45 +52,167 @@ METRICS: dict[str, str] = {
     "completion_rate": "办结率: (resolved + closed on paper) / all cases that ended in the last "
     "4 weeks (ended = resolved, closed on paper or abandoned; 0 when none ended)",
     "resolution_rate": "really resolved / all cases that ended in the last 4 weeks",
-    "satisfaction_rate": "满意率: cases whose reporter was satisfied (outcome value ≥ "
-    "aspiration) / all cases that ended in the last 4 weeks; silence counts as unsatisfied",
+    "satisfaction_rate": "满意率 as published: among return calls (回访) answered in the last 4 "
+    "weeks – every registered case gets one when it ends – the share whose outcome was worth "
+    "at least the aspiration (0 when none answered)",
     "response_time_mean": "mean weeks from report to end, over cases that ended in the last "
     "4 weeks (0 when none ended)",
     "response_time_p90": "90th percentile of the same",
     "grid_utilization": "share of grid workers' weekly time used: pushed-down tasks, "
     "paperwork and cases handled, over total time (Party part-time capacity included)",
+    "needs_known": "mean over buildings of how well grid workers know residents' needs (0–1), "
+    "learned from reports, attendance and deliberation",
+    "budget_left": "department budget left in the current fiscal year (10k CNY)",
     "budget_spent": "cumulative budget spent since week 0 (10k CNY): department and community "
     "fund fixes, resident incentives and performance pay",
 }
 
 #: Run-level figures returned by ``CommunityModel.summary()``: name → definition.
 SUMMARY: dict[str, str] = {
-    "weeks": "weeks simulated",
+    "weeks": "weeks simulated after the burn-in",
     "residents": "number of residents",
-    "participation_start_week": "week used for participation_start: 3, or the last week of a "
-    "shorter run",
-    "participation_start": "participation_rate at week 3 (the first full 4-week window)",
+    "participation_start": "participation_rate at week 0 (the settled status quo)",
     "participation_end": "mean participation_rate over the last 13 weeks",
-    "participation_min": "lowest participation_rate after week 3",
+    "participation_min": "lowest participation_rate of the run",
     "mean_efficacy_end": "mean of mean_efficacy over the last 13 weeks",
     "retired_share_of_participants_end": "mean over the last 13 weeks",
+    "reporting_share_end": "mean reporting_share over the last 13 weeks",
+    "needs_met_rate_end": "mean needs_met_rate over the last 13 weeks",
     "completion_rate_end": "mean completion_rate over the last 13 weeks",
     "resolution_rate_end": "mean resolution_rate over the last 13 weeks",
     "satisfaction_rate_end": "mean satisfaction_rate over the last 13 weeks",
     "response_time_mean_end": "mean response_time_mean over the last 13 weeks",
     "response_time_p90_end": "mean response_time_p90 over the last 13 weeks",
+    "grid_utilization_end": "mean grid_utilization over the last 13 weeks",
+    "tail_weeks": 'weeks the "_end" figures average over: 13, or the whole run if shorter',
     "cases_received_total": "all cases registered",
     "cases_resolved_total": "all cases really resolved",
     "cases_closed_on_paper_total": "all cases closed on paper",
     "cases_abandoned_total": "all cases abandoned after `case_timeout_weeks`",
     "budget_spent_total": "total budget spent (10k CNY)",
-    "rereport_ratio": "among residents whose first report has an outcome: P(another report "
-    "within 26 weeks of that outcome | first really resolved) / P(the same | not "
-    "resolved); NaN "
-    "when either group is empty or the second probability is 0",
+    "rereport_ratio": "Mantel–Haenszel odds ratio, over strata of age group × low income, of "
+    "reporting a new problem within 26 weeks of the first report's outcome: first report "
+    "really fixed vs not; residents whose window ended by the run's end only (burn-in "
+    "included); NaN when no stratum has both kinds",
+    "rereport_ratio_lo": "lower bound of its 95 % confidence interval (Robins–Breslow–Greenland)",
+    "rereport_ratio_hi": "upper bound of the same",
     "single_report_share": "share of residents with at least one report who reported once",
     "top10_report_share": "share of all reports made by the top 10 % of reporters",
 }
+
+#: Weekly counters each stage adds to (reset at the start of every week).
+LOG_KEYS = (
+    "arose", "received", "reported", "lapsed", "resolved", "paper", "abandoned", "met",
+    "unmet", "ended", "answered", "satisfied", "grid_processed", "spent", "lapsed_budget",
+)  # fmt: skip
+
+
+def new_log() -> dict[str, Any]:
+    log: dict[str, Any] = dict.fromkeys(LOG_KEYS, 0)
+    log["spent"] = log["lapsed_budget"] = 0.0
+    log["rt"] = np.empty(0, np.float32)
+    return log
+
+
+def new_window() -> deque:
+    return deque(maxlen=WINDOW)
+
+
+def _share(num: float, den: float) -> float:
+    return num / den if den else 0.0
+
+
+def measure(model: CommunityModel) -> dict[str, float]:
+    """Every weekly figure, from this week's log and the rolling window."""
+    from .grid import grid_case_capacity, own_case_capacity
+
+    p, t, r = model.params, model.week, model.people
+    r.last_participation[model.participated] = t
+    model.window.append(model.log)
+    recent = r.last_participation >= t - WINDOW + 1
+    n_recent = int(recent.sum())
+    m: dict[str, float] = {"participation_rate": n_recent / model.n}
+    for name, mask in model.masks.items():
+        m[f"participation_rate_{name}"] = _share(
+            int(np.count_nonzero(recent & mask)), model.mask_counts[name]
+        )
+    m["retired_share_of_participants"] = _share(
+        int(np.count_nonzero(recent & model.masks["retired"])), n_recent
+    )
+    m["retired_share_of_population"] = model.mask_counts["retired"] / model.n
+    w = {k: sum(x[k] for x in model.window) for k in LOG_KEYS}
+    m["reporting_share"] = _share(w["reported"], w["reported"] + w["lapsed"])
+    m["needs_met_rate"] = _share(w["met"], w["met"] + w["unmet"])
+    m["mean_efficacy"] = float(r.efficacy.mean(dtype=np.float64))
+    m["disengaged_share"] = (
+        float(np.count_nonzero(r.efficacy < p["disengaged_threshold"])) / model.n
+    )
+    m["cases_received"] = float(model.log["received"])
+    m["cases_resolved"] = float(model.log["resolved"])
+    m["cases_closed_on_paper"] = float(model.log["paper"])
+    m["backlog"] = float(len(model.cases))
+    m["completion_rate"] = _share(w["resolved"] + w["paper"], w["ended"])
+    m["resolution_rate"] = _share(w["resolved"], w["ended"])
+    m["satisfaction_rate"] = _share(w["satisfied"], w["answered"])
+    rt = np.concatenate([x["rt"] for x in model.window])
+    m["response_time_mean"] = float(rt.mean()) if rt.size else 0.0
+    m["response_time_p90"] = float(np.percentile(rt, 90)) if rt.size else 0.0
+    total, for_cases = own_case_capacity(p)
+    capacity = grid_case_capacity(model).sum() + model.n_grids * (total - for_cases)
+    used = model.n_grids * (total - for_cases) + model.log["grid_processed"]
+    m["grid_utilization"] = float(min(1.0, used / capacity)) if capacity > 0 else 0.0
+    m["needs_known"] = float(model.needs_known.mean())
+    m["budget_left"] = float(max(0.0, model.department_balance))
+    incentive = p["resident_incentive"] * p["incentive_cost"] * int(model.participated.sum())
+    pay = p["worker_performance_pay"] * p["performance_pay_cost"] * model.n_grids
+    model.budget_spent += model.log["spent"] + incentive + pay
+    m["budget_spent"] = float(model.budget_spent)
+    return m
+
+
+def rereport_odds_ratio(model: CommunityModel) -> dict[str, float]:
+    """Re-reporting after a fixed vs unfixed first report, stratified (Mantel–Haenszel)."""
+    from statsmodels.stats.contingency_tables import StratifiedTable
+
+    from .state import FIRST_FIXED, FIRST_NOT_FIXED
+
+    r = model.people
+    full = (r.first_outcome > 0) & (r.first_outcome_week + REREPORT_WINDOW <= model.week - 1)
+    stratum = r.age_group.astype(np.int64) * 2 + r.low_income
+    tables = []
+    for s in np.unique(stratum[full]):
+        inside = full & (stratum == s)
+        fixed = inside & (r.first_outcome == FIRST_FIXED)
+        unfixed = inside & (r.first_outcome == FIRST_NOT_FIXED)
+        again = r.reported_after_first
+        table = [
+            [np.count_nonzero(fixed & again), np.count_nonzero(fixed & ~again)],
+            [np.count_nonzero(unfixed & again), np.count_nonzero(unfixed & ~again)],
+        ]
+        if min(sum(table[0]), sum(table[1])) > 0:
+            tables.append(table)
+    nan = float("nan")
+    if not tables:
+        return {"rereport_ratio": nan, "rereport_ratio_lo": nan, "rereport_ratio_hi": nan}
+    st = StratifiedTable(np.array(tables, dtype=float).transpose(1, 2, 0))
+    lo, hi = st.oddsratio_pooled_confint()
+    return {
+        "rereport_ratio": float(st.oddsratio_pooled),
+        "rereport_ratio_lo": float(lo),
+        "rereport_ratio_hi": float(hi),
+    }
+
+
+def report_concentration(n_reports: np.ndarray) -> dict[str, float]:
+    """How concentrated reporting is: one-time reporters and the top 10 %'s share."""
+    reporters = n_reports[n_reports > 0]
+    if not reporters.size:
+        return {"single_report_share": float("nan"), "top10_report_share": float("nan")}
+    top = np.sort(reporters)[::-1][: int(np.ceil(0.1 * reporters.size))]
+    return {
+        "single_report_share": float((reporters == 1).mean()),
+        "top10_report_share": float(top.sum() / reporters.sum()),
+    }
 
 
 def read_measure(model, name: str) -> float:

@@ -64,7 +64,11 @@ class Param:
     @property
     def mid_run(self) -> bool:
         """May an intervention schedule change it mid-run? Not structure or start values."""
-        return self.group != "community" and self.name not in ("reform_week", "initial_efficacy")
+        return self.group != "community" and self.name not in (
+            "reform_week",
+            "initial_efficacy",
+            "burn_in_weeks",
+        )
 
     def allowed(self) -> str:
         """Human-readable statement of the allowed values."""
@@ -97,7 +101,7 @@ _P: list[Param] = [
         50,
         5_000_000,
         unit="households",
-        source="structural",
+        source="assumption",
     ),
     Param(
         "building_size",
@@ -287,13 +291,15 @@ _P: list[Param] = [
     Param(
         "initial_efficacy",
         float,
-        0.6,
+        0.2,
         "Initial efficacy",
         "初始效能感",
-        "Mean initial sense that taking part matters (Beta-distributed across residents).",
+        "Mean sense that taking part matters at the start of the burn-in (Beta-distributed "
+        "across residents); the default lies near the status quo's resting point.",
         "residents",
         0.01,
         0.99,
+        source="assumption",
     ),
     Param(
         "need_rate_youth",
@@ -503,7 +509,8 @@ _P: list[Param] = [
         4.0,
         "Patience",
         "等待耐心",
-        "Weeks a resident will wait; a later fix is worth patience / weeks taken.",
+        "Weeks a resident will wait before a fix starts to lose value (see "
+        "lateness_halflife_weeks).",
         "residents",
         0.5,
         52,
@@ -583,15 +590,16 @@ _P: list[Param] = [
     Param(
         "told_unresolved_value",
         float,
-        0.62,
+        0.3,
         "Value of an honest answer",
         "如实反馈价值",
-        "Outcome value of being told what happened when the problem was not fixed.",
+        "Outcome value of being told honestly that nothing could be done: below the "
+        "aspiration, above silence or a paper closure (0).",
         "residents",
         0,
         1,
         paper="反馈信息",
-        source="calibrated",
+        source="assumption",
     ),
     Param(
         "activity_weight",
@@ -615,11 +623,94 @@ _P: list[Param] = [
         0,
         1,
     ),
+    Param(
+        "record_weight",
+        float,
+        2.0,
+        "Weight of one's own record",
+        "个人经历权重",
+        "Log-odds added to reporting per unit of the resident's own expected fix chance above "
+        "one half: Beta(1 + fixed, 1 + unfixed) reports so far.",
+        "residents",
+        0,
+        20,
+        unit="log-odds",
+        paper="参不参与都一样",
+        source="assumption",
+    ),
+    Param(
+        "first_outcome_weight",
+        float,
+        2.0,
+        "Weight of the first report",
+        "首次反映权重",
+        "How many reports' worth the first report's outcome counts in the resident's own record"
+        " (first experiences weigh most, as in complaint systems).",
+        "residents",
+        1,
+        10,
+        unit="reports",
+        source="assumption",
+    ),
+    Param(
+        "lateness_halflife_weeks",
+        float,
+        8.0,
+        "Half-life of a late fix's value",
+        "迟到处置价值半衰期",
+        "Weeks beyond the resident's patience after which a fix is worth half as much.",
+        "residents",
+        0.5,
+        104,
+        unit="weeks",
+        source="assumption",
+    ),
+    Param(
+        "callback_answer_prob",
+        float,
+        0.6,
+        "Return calls answered",
+        "回访接听率",
+        "Chance that a resident answers the return call (回访) made when the case ends; answering"
+        " and rating is taking part.",
+        "residents",
+        0,
+        1,
+        paper="对改造结果打分",
+        source="assumption",
+    ),
+    Param(
+        "deliberation_appeal",
+        float,
+        1.0,
+        "Appeal of a deliberation meeting",
+        "议事会吸引力",
+        "Log-odds by which a meeting on the compound's own problems draws more than a Party-"
+        "group activity (an opportunity, not a feeling).",
+        "residents",
+        0,
+        10,
+        unit="log-odds",
+        paper="议事协商",
+        source="assumption",
+    ),
+    Param(
+        "learning",
+        bool,
+        True,
+        "Residents learn",
+        "居民学习",
+        "Whether efficacy and residents' own records respond to experience (false freezes both "
+        "from the week it is set: separates a lever's direct effect from its effect through "
+        "experience).",
+        "residents",
+        source="structural",
+    ),
     # ------------------------------------------------------------------ services
     Param(
         "grid_capacity",
         float,
-        25.0,
+        10.0,
         "Grid worker capacity",
         "网格员工作容量",
         "Cases a full-time grid worker could handle per week with no other duties.",
@@ -627,6 +718,7 @@ _P: list[Param] = [
         0,
         500,
         unit="cases/week",
+        source="assumption",
     ),
     Param(
         "department_capacity",
@@ -972,7 +1064,7 @@ _P: list[Param] = [
     Param(
         "department_budget",
         float,
-        60.0,
+        40.0,
         "Department budget",
         "部门预算",
         "Yearly budget for fixing escalated cases, per 1,000 households.",
@@ -982,6 +1074,7 @@ _P: list[Param] = [
         unit="10k CNY/year per 1,000",
         paper="专项资金",
         lever=True,
+        source="assumption",
     ),
     Param(
         "approval_delay_weeks",
@@ -1066,6 +1159,75 @@ _P: list[Param] = [
         lever=True,
     ),
     Param(
+        "signals_for_full_knowledge",
+        float,
+        0.05,
+        "Signals for known needs",
+        "掌握民情所需信号",
+        "Reports, attendances and deliberations per household and week that let grid workers "
+        "know a building's needs fully; fewer signals, less known.",
+        "services",
+        0.001,
+        1,
+        unit="per household-week",
+        paper="网格+支部 缩短沟通距离",
+        source="assumption",
+    ),
+    Param(
+        "knowledge_memory_weeks",
+        float,
+        26.0,
+        "Memory of needs",
+        "民情记忆周数",
+        "Weeks over which what grid workers know of a building's needs fades without new signals.",
+        "services",
+        1,
+        520,
+        unit="weeks",
+        source="assumption",
+    ),
+    Param(
+        "blind_relevance",
+        float,
+        0.4,
+        "Relevance when needs are unknown",
+        "不了解民情时对路率",
+        "Chance a response or results-assessed activity meets the need when nothing is known of"
+        " the building's needs (rising to case_relevance / results_relevance when fully known).",
+        "services",
+        0,
+        1,
+        paper="与群众急难愁盼问题脱节",
+        source="assumption",
+    ),
+    Param(
+        "performance_pay_gain",
+        float,
+        0.4,
+        "Capacity from performance pay",
+        "绩效工资增能",
+        "Share of extra effective capacity a grid worker gives at full performance pay.",
+        "services",
+        0,
+        2,
+        paper="调动其工作积极性",
+        source="assumption",
+    ),
+    Param(
+        "branch_outreach_factor",
+        float,
+        2.0,
+        "Outreach as part-time grid worker",
+        "兼职网格员走访倍数",
+        "How many times as many households a Party member visits as a part-time grid worker "
+        "(collecting problems) as in ordinary outreach.",
+        "services",
+        1,
+        10,
+        paper="兼职网格员",
+        source="assumption",
+    ),
+    Param(
         "reform_week",
         int,
         52,
@@ -1076,6 +1238,20 @@ _P: list[Param] = [
         0,
         10_000,
         unit="week",
+    ),
+    Param(
+        "burn_in_weeks",
+        int,
+        104,
+        "Burn-in weeks",
+        "预热周数",
+        "Unrecorded weeks run under the week-0 settings before week 0, so that a run starts "
+        "from the status quo's settled state rather than an assumed one.",
+        "levers",
+        0,
+        5200,
+        unit="weeks",
+        source="assumption",
     ),
 ]
 
@@ -1114,14 +1290,14 @@ _DESCRIPTIONS_ZH: dict[str, str] = {
     "low_income_engagement": "低保户因待遇经社区办理而增加的对数几率。",
     "participation_cost": "每缺少一单位空闲时间所减少的对数几率（在职者空闲少）。",
     "offline_channel_cost": "偏好线上渠道的居民被迫线下反映时额外的对数几率成本。",
-    "patience_weeks": "居民愿意等待的周数；更晚的解决只值 耐心/耗时。",
+    "patience_weeks": "居民愿意等待的周数；超过后处置的价值按 lateness_halflife_weeks 递减。",
     "aspiration": "居民期望的结果价值；好于期望则效能感上升，差于期望则下降。",
     "learning_gain": "好结果提升效能感的 Bush–Mosteller 学习率。",
     "learning_loss": "坏结果降低效能感的学习率；高于正向学习率：信任失去得比恢复得快。",
     "word_of_mouth": "每周效能感向联系人平均效能感靠拢的程度。",
     "disengaged_threshold": "效能感低于此值的居民计为消极参与者。",
     "notice_prob": "未被告知的居民仍自行察觉问题已解决的概率。",
-    "told_unresolved_value": "问题未解决但被如实告知时的结果价值。",
+    "told_unresolved_value": "问题未能解决但被如实告知时的结果价值：低于期望，高于沉默或纸面办结（0）。",  # noqa: E501
     "activity_weight": "参加活动或会议相对于案件结果的学习权重。",
     "irrelevant_fix_value": "处置不对路（未满足需求）时的相对结果价值。",
     "grid_capacity": "专职网格员在无其他任务时每周可处理的案件数。",
@@ -1151,7 +1327,7 @@ _DESCRIPTIONS_ZH: dict[str, str] = {
     "paperwork_share": "网格员、职能部门和党员用于考核台账的时间比例。",
     "assessment": "trace：考核记录与办结率，逾期案件被纸面办结、活动流于形式；results：考核满意率与实际成效。",  # noqa: E501
     "resident_incentive": "对参与的奖励（积分、表彰），满强度1时增加的对数几率。",
-    "worker_performance_pay": "与绩效挂钩的工资比例；最多提高有效能力40%。",
+    "worker_performance_pay": "与绩效挂钩的工资比例；有效能力按 performance_pay_gain 提高。",
     "department_budget": "每千户每年用于解决上报案件的部门预算。",
     "approval_delay_weeks": "部门动用专项资金解决共性问题（电梯、改造）前的层层审批周数。",
     "community_fund": "每千户每年的社区基金，使网格员无需上报即可解决复杂个人诉求。",
@@ -1159,6 +1335,18 @@ _DESCRIPTIONS_ZH: dict[str, str] = {
     "grid_plus_branch": "党员在本楼担任兼职网格员。",
     "online_platform": "整合线上线下投诉平台：偏好线上者反映成本更低，诉求不再遗失。",
     "deliberation_every_weeks": "小区议事协商会议的间隔周数（0为不开）。居民共同商议共性问题，使其处置对路并优先办理。",  # noqa: E501
+    "record_weight": "居民本人预期“反映能解决”的概率每高出一半，反映问题的对数几率增加量；来自此前已解决与未解决的反映（Beta计数）。",  # noqa: E501
+    "first_outcome_weight": "首次反映的结果在个人经历中相当于几次反映（首次经历最重要）。",
+    "lateness_halflife_weeks": "超出耐心后每过此周数，处置对居民的价值减半。",
+    "callback_answer_prob": "案件结束时居民接听回访电话的概率；接听并打分即为参与。",
+    "deliberation_appeal": "关于本小区自身问题的议事会比党小组活动多吸引的对数几率（机会，而非感受）。",  # noqa: E501
+    "learning": "效能感与个人经历是否随经历变化（false时自设定之周起冻结，用以区分杠杆的直接作用与经由经历的作用）。",  # noqa: E501
+    "signals_for_full_knowledge": "使网格员完全掌握一栋楼民情所需的每户每周反映、参加活动与议事次数；信号越少，掌握越少。",  # noqa: E501
+    "knowledge_memory_weeks": "没有新信号时，网格员对一栋楼民情的掌握逐渐淡忘的周数。",
+    "blind_relevance": "完全不了解一栋楼民情时，处置或结果导向活动对路的概率（完全了解时升至 case_relevance / results_relevance）。",  # noqa: E501
+    "performance_pay_gain": "全额绩效工资时网格员有效能力增加的比例。",
+    "branch_outreach_factor": "党员作为兼职网格员（收集问题）走访的户数是普通联系的几倍。",
+    "burn_in_weeks": "记录开始前在现状参数下运行的周数，使第0周即为现状的稳定状态（不记录）。",
     "reform_week": "命名情景的干预杠杆启动的周（0为从一开始）。",
 }
 

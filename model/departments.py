@@ -1,0 +1,99 @@
+"""Stage 5 – functional departments (职能部门) work escalated cases.
+
+Departments staff for the demand they expect (capacity split by the expected mix of
+escalated problems, :func:`model.needs.department_demand`), give community cases only part
+of their attention (``department_attention``; all of it under whistle and report, 街乡吹哨、
+部门报到) and keep ledgers too (``paperwork_share``). A building's shared problem is one job,
+however many households reported it, and jobs that more residents reported come first: what
+is not reported is not fixed. Fixes cost money from a yearly budget (``department_budget``,
+allocated at the start of each fiscal year; what is unspent lapses at its end), so late in a
+lean year fixes wait. Shared fixes need special funds and layered approval first
+(层层审批, ``approval_delay_weeks``); only then does the deadline clock start. Under
+trace-based assessment (痕迹化) an overdue case may be closed on paper without a fix
+(``paper_closure_prob``; far fewer under results-based assessment).
+
+Reads ``department_capacity``, ``department_attention``, ``whistle``, ``paperwork_share``,
+``department_budget``, ``case_cost``, ``shared_case_cost``, ``paper_closure_prob``,
+``paper_closure_after_weeks``, ``whistle_deadline_weeks``, ``assessment``,
+``results_paper_factor``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .state import ABANDONED, AT_DEPARTMENT, CLOSED_ON_PAPER, RESOLVED, SHARED
+from .stats import stochastic_round
+
+if TYPE_CHECKING:
+    from .model import CommunityModel
+
+WEEKS_PER_YEAR = 52
+
+
+def new_fiscal_year(model: CommunityModel) -> None:
+    """At each year's start the department budget is allocated anew; the rest lapses."""
+    if model.week % WEEKS_PER_YEAR == 0:
+        model.log["lapsed_budget"] = max(0.0, model.department_balance)
+        model.department_balance = model.params["department_budget"] * model.n / 1000
+
+
+def department_case_capacity(model: CommunityModel) -> np.ndarray:
+    """Jobs per week each department works for this community."""
+    p = model.params
+    attention = 1.0 if p["whistle"] else p["department_attention"]
+    total = p["department_capacity"] * model.n / 1000 * attention * (1 - p["paperwork_share"])
+    return total * model.department_share
+
+
+def departments_work(model: CommunityModel) -> None:
+    p, rng, t, c, r = model.params, model.rng, model.week, model.cases, model.people
+    ready = np.flatnonzero((c["state"] == AT_DEPARTMENT) & ~c["lost"] & (c["clock_week"] <= t))
+    shared = c["kind"][ready] == SHARED
+    building = r.building[c["res"][ready]]
+    # one job per personal case, one per building's shared problem
+    job = np.where(shared, len(c) + building, ready)
+    job_ids, first, job_of, size = np.unique(
+        job, return_index=True, return_inverse=True, return_counts=True
+    )
+    lead = ready[first]  # the case that represents each job
+    urgent = np.zeros(job_ids.size, dtype=bool)
+    np.logical_or.at(urgent, job_of, c["whistled"][ready] | c["codecided"][ready])
+    order = np.lexsort((c["key"][lead], c["clock_week"][lead], -size, ~urgent))
+    lead, size = lead[order], size[order]
+    dept = c["dept"][lead]
+    by_dept = np.argsort(dept, kind="stable")
+    d_sorted = dept[by_dept]
+    rank = np.empty(lead.size, dtype=np.int64)
+    rank[by_dept] = np.arange(lead.size) - np.searchsorted(d_sorted, d_sorted)
+    cap = stochastic_round(rng, department_case_capacity(model))
+    worked = np.flatnonzero(rank < cap[dept])
+    is_shared = c["kind"][lead[worked]] == SHARED
+    cost = np.where(is_shared, p["shared_case_cost"], p["case_cost"])
+    affordable = np.cumsum(cost) <= model.department_balance + 1e-9
+    done = worked[affordable]
+    model.spend(float(cost[affordable].sum()), fund=False)
+    done_shared = c["kind"][lead[done]] == SHARED
+    fixed_buildings = r.building[c["res"][lead[done[done_shared]]]]
+    personal = lead[done[~done_shared]]
+    also = np.flatnonzero((c["kind"] == SHARED) & np.isin(r.building[c["res"]], fixed_buildings))
+    model.end_cases(np.concatenate([personal, also]), RESOLVED)
+    model.fix_shared(fixed_buildings)
+    # trace-based assessment: overdue cases are closed on paper (纸面办结)
+    c = model.cases
+    deadline = np.where(c["whistled"], p["whistle_deadline_weeks"], p["paper_closure_after_weeks"])
+    overdue = (c["state"] == AT_DEPARTMENT) & (t - c["clock_week"] >= deadline)
+    chance = p["paper_closure_prob"] * (
+        p["results_paper_factor"] if p["assessment"] == "results" else 1.0
+    )
+    model.end_cases(np.flatnonzero(overdue & (rng.random(len(c)) < chance)), CLOSED_ON_PAPER)
+
+
+def cases_time_out(model: CommunityModel) -> None:
+    """Cases open longer than ``case_timeout_weeks`` are abandoned (搁置)."""
+    c = model.cases
+    model.end_cases(
+        np.flatnonzero(model.week - c["week"] >= model.params["case_timeout_weeks"]), ABANDONED
+    )

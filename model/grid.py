@@ -1,0 +1,105 @@
+"""Stage 4 – grid workers (网格员) learn needs and work their queues.
+
+A grid worker knows a building's needs as well as residents tell them: reports, activity
+attendance and deliberation are the signals (``signals_for_full_knowledge`` per household
+and week make needs fully known; knowledge fades over ``knowledge_memory_weeks``). How well
+responses and activities are matched to needs follows from that knowledge
+(:func:`relevance`), so fewer signals mean services that miss what residents need – the
+link from participation back to service in the paper's circle.
+
+Each week a grid worker works the queue first come first served with the capacity left
+after pushed-down tasks (甩包袱, ``push_down_share``) and paperwork (``paperwork_share``),
+raised by performance pay (``performance_pay_gain``) and, under grid + branch, by Party
+members as part-time grid workers (``party_grid_capacity``). Simple cases are solved with
+``simple_solve_prob`` (more by professional social workers, ``professional_bonus``); complex
+ones are fixed on the spot from the community fund while it lasts, or escalated ("吹哨").
+
+Reads ``grid_capacity``, ``push_down_share``, ``paperwork_share``, ``worker_performance_pay``,
+``performance_pay_gain``, ``grid_plus_branch``, ``party_grid_capacity``,
+``simple_solve_prob``, ``professional_bonus``, ``professional_share``, ``case_cost``,
+``whistle``, ``approval_delay_weeks``, ``signals_for_full_knowledge``,
+``knowledge_memory_weeks``, ``blind_relevance``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .state import AT_DEPARTMENT, AT_GRID, COMPLEX, RESOLVED, SHARED, SIMPLE
+from .stats import stochastic_round
+
+if TYPE_CHECKING:
+    from .model import CommunityModel
+
+
+def relevance(model: CommunityModel, known_top: float, buildings: np.ndarray) -> np.ndarray:
+    """Chance a response (or activity) meets the need: ``blind_relevance`` when nothing is
+    known of a building's needs, ``known_top`` when everything is."""
+    blind = model.params["blind_relevance"]
+    return blind + (known_top - blind) * model.needs_known[buildings]
+
+
+def grid_workers_learn_needs(model: CommunityModel) -> None:
+    p = model.params
+    voiced = np.bincount(model.people.building[model.voiced], minlength=model.n_buildings)
+    full = p["signals_for_full_knowledge"] * model.building_size
+    target = np.minimum(1.0, voiced / np.maximum(full, 1e-12))
+    model.needs_known += (target - model.needs_known) / p["knowledge_memory_weeks"]
+
+
+def own_case_capacity(p: dict) -> tuple[float, float]:
+    """(total weekly capacity, what is left for cases) of one full-time grid worker."""
+    total = p["grid_capacity"] * (1 + p["performance_pay_gain"] * p["worker_performance_pay"])
+    return total, total * max(0.0, 1 - p["push_down_share"] - p["paperwork_share"])
+
+
+def grid_case_capacity(model: CommunityModel) -> np.ndarray:
+    """Cases per week each grid can handle after other duties, Party help included."""
+    p = model.params
+    cap = np.full(model.n_grids, own_case_capacity(p)[1])
+    if p["grid_plus_branch"]:
+        party = p["party_grid_capacity"] * (1 - p["paperwork_share"])
+        cap = cap + party * model.party_per_grid
+    return cap
+
+
+def grid_professional(model: CommunityModel) -> np.ndarray:
+    """Which grid workers are certified professionals (专业社工), by grid."""
+    return model.grid_draw < model.params["professional_share"]
+
+
+def grid_workers_work(model: CommunityModel) -> None:
+    p, rng, t, c, r = model.params, model.rng, model.week, model.cases, model.people
+    queued = np.flatnonzero((c["state"] == AT_GRID) & ~c["lost"])
+    cap = stochastic_round(rng, grid_case_capacity(model))
+    g = r.grid_index[c["res"][queued]]
+    order = np.lexsort((c["key"][queued], c["week"][queued], g))
+    queued, g = queued[order], g[order]
+    rank = np.arange(queued.size) - np.searchsorted(g, g)
+    take = rank < cap[g]
+    work, g = queued[take], g[take]
+    model.log["grid_processed"] = work.size
+    pro = grid_professional(model)[g]
+    solved = rng.random(work.size) < np.clip(
+        p["simple_solve_prob"] + p["professional_bonus"] * pro, 0, 1
+    )
+    c["professional"][work] = pro
+    fixed = (c["kind"][work] == SIMPLE) & solved
+    # the community fund lets the grid worker fix complex personal problems on the spot
+    fundable = np.flatnonzero((c["kind"][work] == COMPLEX) & solved)
+    if fundable.size and model.fund_balance > 0:
+        cost = p["case_cost"]
+        n_afford = (
+            fundable.size if cost == 0 else int(min(fundable.size, model.fund_balance // cost))
+        )
+        fixed[fundable[:n_afford]] = True
+        model.spend(n_afford * cost, fund=True)
+    up = work[~fixed]
+    c["state"][up] = AT_DEPARTMENT
+    c["dept_week"][up] = t
+    # layered approval (层层审批) of special funds for shared fixes delays the clock's start
+    c["clock_week"][up] = t + p["approval_delay_weeks"] * (c["kind"][up] == SHARED)
+    c["whistled"][up] = p["whistle"]
+    model.end_cases(work[fixed], RESOLVED)  # last: ending cases renumbers the table

@@ -1,0 +1,130 @@
+"""The shared state of the week: the residents' arrays and the table of open cases.
+
+Every stage of the week (one module each under ``model/``) reads and writes these two
+containers; nothing else holds per-resident or per-case state. Codes used across stages
+are defined here once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+YOUTH, WORKING, RETIRED = 0, 1, 2  # age groups
+SIMPLE, COMPLEX, SHARED = 0, 1, 2  # kinds of problem / case
+AT_GRID, AT_DEPARTMENT = 0, 1  # where an open case waits
+RESOLVED, CLOSED_ON_PAPER, ABANDONED = 0, 1, 2  # ways a case ends
+NO_OUTCOME, FIRST_FIXED, FIRST_NOT_FIXED = 0, 1, 2  # what happened to the first report
+NEVER = -1_000_000  # "no such week yet"
+
+
+@dataclass
+class Residents:
+    """One entry per household (居民户); indices are contiguous by building and compound."""
+
+    # where they live (fixed)
+    building: np.ndarray
+    compound: np.ndarray
+    grid_index: np.ndarray
+    # who they are (fixed)
+    age_group: np.ndarray
+    low_income: np.ndarray
+    party: np.ndarray
+    employed: np.ndarray
+    free_time: np.ndarray
+    prefers_online: np.ndarray
+    # what they feel: general efficacy and their own record of reports (Beta counts)
+    efficacy: np.ndarray
+    record_fixed: np.ndarray
+    record_unfixed: np.ndarray
+    # what is happening to them
+    last_participation: np.ndarray
+    issue_week: np.ndarray  # week a pending problem arose, -1 none (NEVER-safe: < 0 = none)
+    issue_kind: np.ndarray
+    issue_dept: np.ndarray
+    has_case: np.ndarray
+    mobilised: np.ndarray
+    # their reporting history (for re-reporting and concentration of reports)
+    n_reports: np.ndarray
+    first_outcome: np.ndarray
+    first_outcome_week: np.ndarray
+    reported_after_first: np.ndarray  # reported a new problem within the re-reporting window
+
+    @classmethod
+    def empty(cls, n: int, **fixed: np.ndarray) -> Residents:
+        """Fixed attributes from ``fixed``; every dynamic array at its "nothing yet" value."""
+        dynamic = {
+            "efficacy": np.zeros(n, np.float32),
+            "record_fixed": np.zeros(n, np.float32),
+            "record_unfixed": np.zeros(n, np.float32),
+            "last_participation": np.full(n, NEVER, np.int32),
+            "issue_week": np.full(n, NEVER, np.int32),
+            "issue_kind": np.zeros(n, np.int8),
+            "issue_dept": np.zeros(n, np.int8),
+            "has_case": np.zeros(n, bool),
+            "mobilised": np.zeros(n, bool),
+            "n_reports": np.zeros(n, np.int32),
+            "first_outcome": np.zeros(n, np.int8),
+            "first_outcome_week": np.full(n, NEVER, np.int32),
+            "reported_after_first": np.zeros(n, bool),
+        }
+        return cls(**fixed, **dynamic)
+
+    @property
+    def pending(self) -> np.ndarray:
+        """Has a problem not (yet) reported."""
+        return (self.issue_week > NEVER) & ~self.has_case
+
+    @property
+    def free(self) -> np.ndarray:
+        """Has no problem at all, pending or reported."""
+        return (self.issue_week == NEVER) & ~self.has_case
+
+
+#: The open-case table's columns and their types.
+CASE_FIELDS: dict[str, type] = {
+    "res": np.int32,  # resident who reported
+    "kind": np.int8,  # SIMPLE / COMPLEX / SHARED
+    "dept": np.int8,  # department the problem belongs to
+    "week": np.int32,  # week reported
+    "state": np.int8,  # AT_GRID / AT_DEPARTMENT
+    "dept_week": np.int32,  # week escalated
+    "clock_week": np.int32,  # week the department's deadline clock starts (after approval)
+    "lost": np.bool_,  # offline report never registered by anyone
+    "codecided": np.bool_,  # discussed at a deliberation meeting
+    "whistled": np.bool_,  # escalated under whistle & report
+    "professional": np.bool_,  # handled by a professional social worker
+    "first": np.bool_,  # the resident's first report
+    "key": np.float32,  # random tie-break within a queue
+}
+
+
+class Cases:
+    """Open cases as parallel arrays; ending a case removes its row."""
+
+    def __init__(self) -> None:
+        self.columns = {k: np.empty(0, dtype=t) for k, t in CASE_FIELDS.items()}
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.columns[name]
+
+    def __len__(self) -> int:
+        return int(self.columns["res"].size)
+
+    def add(self, **values) -> None:
+        for k, dtype in CASE_FIELDS.items():
+            self.columns[k] = np.concatenate([self.columns[k], np.asarray(values[k], dtype)])
+
+    def take(self, idx: np.ndarray) -> dict[str, np.ndarray]:
+        """Copies of the given rows (before they are removed)."""
+        return {k: v[idx].copy() for k, v in self.columns.items()}
+
+    def remove(self, idx: np.ndarray) -> None:
+        keep = np.ones(len(self), dtype=bool)
+        keep[idx] = False
+        for k in self.columns:
+            self.columns[k] = self.columns[k][keep]
+
+
+RESIDENT_FIELDS = tuple(f.name for f in fields(Residents))
