@@ -92,7 +92,8 @@ PRIORS: dict[str, tuple[float, float]] = {
     "aspiration": (0.2, 0.7),
     "department_capacity": (4.0, 30.0),
     "notice_prob": (0.3, 1.0),
-    "told_unresolved_value": (0.1, 0.8),
+    # told_unresolved_value is no longer fitted: the paper fixes its place below the
+    # aspiration (the model refuses otherwise), so it is a stated assumption
     "case_relevance": (0.4, 1.0),
 }
 
@@ -282,7 +283,7 @@ def validation_rows(sweep_dir: str | Path) -> tuple[list[dict[str, Any]], pd.Dat
         .mean(numeric_only=True)
     )
     patterns = {
-        "participation_start (week 3)": base.participation_start,
+        "participation_start (week 0)": base.participation_start,
         "participation_end (last 13 weeks of 338)": base.participation_end,
         "working_to_overall (weeks 104–155)": settled["participation_rate_working"]
         / settled["participation_rate"],

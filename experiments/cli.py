@@ -68,8 +68,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     s = model.summary()
     print(f"scenario {args.scenario}, seed {args.seed}, {model.n} residents, {args.steps} weeks")
     print(
-        f"participation      {s['participation_start']:.3f} "
-        f"(week {s['participation_start_week']:.0f}) -> "
+        f"participation      {s['participation_start']:.3f} (week 0) -> "
         f"{s['participation_end']:.3f} (last 13 weeks)"
     )
     print(

@@ -208,6 +208,8 @@ class CommunityModel(mesa.Model):
         self.needs_known = np.zeros(self.n_buildings)
         self.shared_open = np.zeros(self.n_buildings, dtype=bool)
         self.shared_since = np.zeros(self.n_buildings, dtype=np.int32)
+        self.heard_value = np.zeros(self.n, dtype=np.float32)  # this week's outcome values
+        self.heard = np.zeros(self.n, dtype=np.float32)  # 1 where a resident's case ended
         self.codecided_ended = np.zeros(self.n_compounds, dtype=np.int64)
         self.codecided_fixed = np.zeros(self.n_compounds, dtype=np.int64)
         self.cases = Cases()
@@ -230,6 +232,7 @@ class CommunityModel(mesa.Model):
             self._week()
         self.params["learning"] = learning
         self._reset_counters()
+        self.totals["received"] = len(self.cases)  # cases carried over from the burn-in
         self.week = 0
 
     def _initial_history(self) -> None:
@@ -305,10 +308,16 @@ class CommunityModel(mesa.Model):
         self.participated = np.zeros(self.n, dtype=bool)
         self.voiced = np.zeros(self.n, dtype=bool)  # told someone of a need this week
         # what each resident sees of the ties at the start of the week (one sparse pass)
+        # (and last week's outcomes of their reports, which the ties hear about: 口碑)
         recent = self.recent_participation().astype(np.float32)
-        both = self.adjacency @ np.column_stack([recent, self.people.efficacy])
+        seen = self.people.efficacy, self.heard_value, self.heard
+        both = self.adjacency @ np.column_stack([recent, *seen])
         self.neighbour_share = both[:, 0] * self._inv_degree
         self.neighbour_efficacy = both[:, 1] * self._inv_degree
+        self.hearsay = both[:, 2] / np.maximum(both[:, 3], 1)  # mean value of ties' outcomes
+        self.hears = both[:, 3] > 0
+        self.heard_value[:] = 0
+        self.heard[:] = 0
 
     # ------------------------------------------------------------------ shared helpers
     def members(self, buildings: np.ndarray) -> np.ndarray:
@@ -364,7 +373,7 @@ class CommunityModel(mesa.Model):
         return network.to_networkx(self.neighbourhood)
 
     def case_counts(self) -> dict[str, int]:
-        """Every case received since week 0, by state: open at grid, at department, ended."""
+        """Every case since week 0 (open ones carried over from the burn-in included), by state."""
         c = self.cases
         return {
             "at_grid": int(np.count_nonzero(c["state"] == AT_GRID)),

@@ -50,7 +50,8 @@ def department_demand(model: CommunityModel) -> np.ndarray:
     escalated = p["complex_share"] + (1 - p["complex_share"]) * (1 - p["simple_solve_prob"])
     demand = (need_rate(model)[:, None] * mix).sum(axis=0) * escalated
     demand[HOUSING] += p["shared_issue_rate"] * model.n_buildings  # one job per shared fix
-    return demand / demand.sum()
+    total = demand.sum()
+    return demand / total if total > 0 else np.full(demand.size, 1 / demand.size)
 
 
 def new_problems(model: CommunityModel, who: np.ndarray) -> None:

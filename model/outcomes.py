@@ -12,18 +12,21 @@ is relevant by construction.
 
 Learning (switched off by ``learning = false``): general efficacy follows Bush–Mosteller
 aspiration learning, trust lost faster than regained (``learning_gain`` < ``learning_loss``);
-the resident's own record counts the report as a success when its value met the aspiration
-(the first report weighs ``first_outcome_weight``). Word of mouth (口碑) pulls efficacy
-towards what the ties feel.
+the resident's own record counts the report as fixed when the resident knows it was fixed,
+and as unfixed otherwise (the first report weighs ``first_outcome_weight``). Word of mouth (口碑) pulls efficacy
+towards what the ties feel, and residents learn, with ``hearsay_weight``, from the mean
+value of their ties' outcomes of the week before (what neighbours tell of their reports).
 
 Satisfaction is measured as the published 满意率 is: a return call (回访) to every resident
-whose registered case ended, answered with ``callback_answer_prob``; answering is taking part
-(rating the outcome), being told is not.
+whose registered case ended, answered by those who feel it matters (log-odds
+``callback_base`` + ``efficacy_weight``·efficacy); answering is taking part (rating the
+outcome), being told is not.
 
 Reads ``feedback_prob``, ``professional_bonus``, ``notice_prob``, ``case_relevance``,
 ``irrelevant_fix_value``, ``told_unresolved_value``, ``patience_weeks``,
 ``lateness_halflife_weeks``, ``aspiration``, ``learning``, ``learning_gain``,
-``learning_loss``, ``first_outcome_weight``, ``callback_answer_prob``, ``word_of_mouth``.
+``learning_loss``, ``first_outcome_weight``, ``callback_base``, ``efficacy_weight``,
+``hearsay_weight``, ``word_of_mouth``.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from .state import (
     RESOLVED,
     SHARED,
 )
+from .stats import sigmoid
 
 if TYPE_CHECKING:
     from .model import CommunityModel
@@ -75,8 +79,11 @@ def fix_shared(model: CommunityModel, buildings: np.ndarray) -> None:
     model.log["met"] += waiting.size
 
 
-def outcome_values(model: CommunityModel, e: dict[str, np.ndarray]) -> np.ndarray:
-    """What each ended case was worth to its reporter (see the module's docstring)."""
+def outcome_values(
+    model: CommunityModel, e: dict[str, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """What each ended case was worth to its reporter (see the module's docstring), and
+    whether the reporter knows the problem was fixed."""
     p, rng, r = model.params, model.rng, model.people
     k = e["res"].size
     bonus = p["professional_bonus"]
@@ -90,7 +97,7 @@ def outcome_values(model: CommunityModel, e: dict[str, np.ndarray]) -> np.ndarra
     known_fix = resolved & (told | (rng.random(k) < p["notice_prob"]))
     honest_no = (e["outcome"] == ABANDONED) & told
     value = np.where(known_fix, fix_value, np.where(honest_no, p["told_unresolved_value"], 0.0))
-    return value.astype(np.float32)
+    return value.astype(np.float32), known_fix
 
 
 def outcomes_reach_residents(model: CommunityModel) -> None:
@@ -99,13 +106,14 @@ def outcomes_reach_residents(model: CommunityModel) -> None:
         return
     e = {k: np.concatenate([x[k] for x in model.ended]) for k in model.ended[0]}
     res = e["res"]
-    value = outcome_values(model, e)
-    success = value >= p["aspiration"]
+    value, known_fix = outcome_values(model, e)
     learn(model, res, value, 1.0)
+    model.heard_value[res] = value  # the ties hear of it next week
+    model.heard[res] = 1.0
     if p["learning"]:
         weight = np.where(e["first"], p["first_outcome_weight"], 1.0).astype(np.float32)
-        np.add.at(r.record_fixed, res, weight * success)
-        np.add.at(r.record_unfixed, res, weight * ~success)
+        np.add.at(r.record_fixed, res, weight * known_fix)
+        np.add.at(r.record_unfixed, res, weight * ~known_fix)
     first = e["first"]
     r.first_outcome[res[first]] = np.where(
         e["outcome"][first] == RESOLVED, FIRST_FIXED, FIRST_NOT_FIXED
@@ -119,11 +127,12 @@ def outcomes_reach_residents(model: CommunityModel) -> None:
     np.add.at(model.codecided_fixed, r.compound[res[co]], e["outcome"][co] == RESOLVED)
     # the return call (回访): every registered case that ended; answering is taking part
     called = ~e["lost"]
-    answered = called & (rng.random(res.size) < p["callback_answer_prob"])
+    answer = sigmoid(p["callback_base"] + p["efficacy_weight"] * r.efficacy[res])
+    answered = called & (rng.random(res.size) < answer)
     model.participated[res[answered]] = True
     model.log["ended"] += res.size
     model.log["answered"] += int(answered.sum())
-    model.log["satisfied"] += int((answered & success).sum())
+    model.log["satisfied"] += int((answered & (value >= p["aspiration"])).sum())
     model.log["rt"] = e["rt"]
 
 
@@ -140,9 +149,14 @@ def learn(model: CommunityModel, idx: np.ndarray, value: np.ndarray, weight: flo
 
 
 def word_of_mouth(model: CommunityModel) -> None:
-    """口碑: efficacy drifts towards what the ties feel (as of the start of the week)."""
-    w, r = model.params["word_of_mouth"], model.people
-    if w and model.params["learning"]:
-        pull = w * (model.neighbour_efficacy - r.efficacy)
+    """口碑: residents learn from what happened to their ties' reports last week (weight
+    ``hearsay_weight``), and efficacy drifts towards what the ties feel (``word_of_mouth``)."""
+    p, r = model.params, model.people
+    if not p["learning"]:
+        return
+    hearers = np.flatnonzero(model.hears)
+    learn(model, hearers, model.hearsay[hearers].astype(np.float32), p["hearsay_weight"])
+    if p["word_of_mouth"]:
+        pull = p["word_of_mouth"] * (model.neighbour_efficacy - r.efficacy)
         r.efficacy += np.where(model.degree > 0, pull, 0).astype(np.float32)
         np.clip(r.efficacy, 0, 1, out=r.efficacy)

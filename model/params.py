@@ -666,17 +666,32 @@ _P: list[Param] = [
         source="assumption",
     ),
     Param(
-        "callback_answer_prob",
+        "callback_base",
         float,
-        0.6,
-        "Return calls answered",
-        "回访接听率",
-        "Chance that a resident answers the return call (回访) made when the case ends; answering"
-        " and rating is taking part.",
+        -1.0,
+        "Answering a return call",
+        "回访接听基准",
+        "Log-odds of answering the return call (回访) made when a case ends, at efficacy "
+        "zero (plus efficacy_weight × efficacy); answering and rating is taking part.",
+        "residents",
+        -10,
+        10,
+        unit="log-odds",
+        paper="对改造结果打分",
+        source="assumption",
+    ),
+    Param(
+        "hearsay_weight",
+        float,
+        0.3,
+        "Weight of neighbours' outcomes",
+        "邻里经历学习权重",
+        "How much residents learn from what happened to their ties' reports last week "
+        "(the mean value), relative to their own outcome.",
         "residents",
         0,
         1,
-        paper="对改造结果打分",
+        paper="口碑",
         source="assumption",
     ),
     Param(
@@ -1338,7 +1353,8 @@ _DESCRIPTIONS_ZH: dict[str, str] = {
     "record_weight": "居民本人预期“反映能解决”的概率每高出一半，反映问题的对数几率增加量；来自此前已解决与未解决的反映（Beta计数）。",  # noqa: E501
     "first_outcome_weight": "首次反映的结果在个人经历中相当于几次反映（首次经历最重要）。",
     "lateness_halflife_weeks": "超出耐心后每过此周数，处置对居民的价值减半。",
-    "callback_answer_prob": "案件结束时居民接听回访电话的概率；接听并打分即为参与。",
+    "callback_base": "效能感为零时接听结案回访电话的对数几率（另加 efficacy_weight × 效能感）；接听并打分即为参与。",  # noqa: E501
+    "hearsay_weight": "居民从联系人上周反映结果（平均价值）中学习的权重，相对于本人结果。",
     "deliberation_appeal": "关于本小区自身问题的议事会比党小组活动多吸引的对数几率（机会，而非感受）。",  # noqa: E501
     "learning": "效能感与个人经历是否随经历变化（false时自设定之周起冻结，用以区分杠杆的直接作用与经由经历的作用）。",  # noqa: E501
     "signals_for_full_knowledge": "使网格员完全掌握一栋楼民情所需的每户每周反映、参加活动与议事次数；信号越少，掌握越少。",  # noqa: E501

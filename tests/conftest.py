@@ -32,9 +32,26 @@ def ci95(x: np.ndarray) -> tuple[float, float]:
     return float(x.mean() - half), float(x.mean() + half)
 
 
+def _baseline(seed: int) -> CommunityModel:
+    model = CommunityModel(scenario="baseline", rng=seed)
+    for _ in range(156):
+        model.step()
+    return model
+
+
 @pytest.fixture(scope="session")
-def baseline_runs() -> list[pd.DataFrame]:
-    return [run_frame("baseline", s) for s in SEEDS]
+def baseline_models() -> list[CommunityModel]:
+    return [_baseline(s) for s in SEEDS]
+
+
+@pytest.fixture(scope="session")
+def baseline_runs(baseline_models) -> list[pd.DataFrame]:
+    return [m.datacollector.get_model_vars_dataframe() for m in baseline_models]
+
+
+@pytest.fixture(scope="session")
+def baseline_summaries(baseline_models) -> list[dict]:
+    return [m.summary() for m in baseline_models]
 
 
 @pytest.fixture()

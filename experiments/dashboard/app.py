@@ -106,7 +106,7 @@ def layout(model: CommunityModel) -> np.ndarray:
     """Positions laid out by compound (a grid of blocks), building (sub-blocks), household."""
     n_c = model.n_compounds
     cols_c = int(np.ceil(np.sqrt(n_c)))
-    b_start, b_size = model._building_start, model._building_size
+    b_start, b_size = model.building_start, model.building_size
     first_b = np.searchsorted(model.compound[b_start], np.arange(n_c))
     b_rank = np.arange(model.n_buildings) - first_b[model.compound[b_start]]
     per_c = np.bincount(model.compound[b_start], minlength=n_c)
@@ -156,7 +156,7 @@ class NetworkView:
         ax.scatter(
             *pos[model.party].T, s=size * 2.2, facecolors="none", edgecolors="black", linewidths=0.6
         )
-        centres = np.array([pos[model.grid == g].mean(axis=0) for g in range(model.n_grids)])
+        centres = np.array([pos[model.grid_index == g].mean(axis=0) for g in range(model.n_grids)])
         ax.scatter(*centres.T, marker="s", s=60, c=OKABE_ITO[3], edgecolors="white")
         cax = self.fig.add_axes((0.9, 0.15, 0.025, 0.7))
         self.fig.colorbar(self.by_efficacy, cax=cax, label=t("efficacy", lang))

@@ -1,0 +1,120 @@
+"""The circle itself: participation answers to how residents' problems are handled.
+
+Each claim is tested on replicated runs (8 seeds) with 95 % confidence intervals; unit tests
+pin the order of outcome values and the fiscal year.
+"""
+
+import numpy as np
+import pytest
+
+from model import PARAMS, CommunityModel
+from model.outcomes import outcome_values
+from model.state import ABANDONED, CLOSED_ON_PAPER, RESOLVED
+
+from .conftest import ci95, replicate, run_frame
+
+SERVICE_LEVERS = (
+    "feedback_loop", "whistle_and_report", "burden_reduction", "anti_formalism",
+    "worker_incentives", "funding", "professionalisation",
+)  # fmt: skip
+
+
+def _ended(outcome, rt=1.0, told=True, relevant=True, k=4000):
+    """k ended cases of one kind, for outcome_values."""
+    return {
+        "res": np.arange(k, dtype=np.int32),
+        "outcome": np.full(k, outcome, np.int8),
+        "rt": np.full(k, rt, np.float32),
+        "lost": np.zeros(k, bool),
+        "codecided": np.full(k, relevant),
+        "professional": np.zeros(k, bool),
+    }
+
+
+def test_outcome_values_follow_the_papers_order():
+    """Timely relevant known fix > aspiration > honest 'nothing could be done' > paper/silence."""
+    m = CommunityModel(rng=0, n_residents=4000, feedback_prob=1.0, burn_in_weeks=0)
+    fix = outcome_values(m, _ended(RESOLVED))[0].mean()
+    honest = outcome_values(m, _ended(ABANDONED))[0].mean()
+    paper = outcome_values(m, _ended(CLOSED_ON_PAPER))[0].mean()
+    m.set_levers(feedback_prob=0.0)
+    silence = outcome_values(m, _ended(ABANDONED))[0].mean()
+    assert fix > m.params["aspiration"] > honest > paper
+    assert paper == silence == 0.0
+    m.set_levers(feedback_prob=1.0)
+    late = outcome_values(m, _ended(RESOLVED, rt=30.0))[0].mean()
+    assert late < fix  # a late fix is worth less
+
+
+def test_a_notification_alone_is_not_participation():
+    """With learning off, telling every resident the outcome leaves participation unchanged."""
+    told = run_frame(seed=3, steps=40, learning=False, feedback_prob=1.0)
+    silent = run_frame(seed=3, steps=40, learning=False, feedback_prob=0.0)
+    np.testing.assert_array_equal(told["participation_rate"], silent["participation_rate"])
+    assert (told["satisfaction_rate"] >= silent["satisfaction_rate"]).mean() > 0.5
+
+
+def _end_participation(scenario, seed, learning_off):
+    schedule = [{"week": 52, "set": {"learning": False}}] if learning_off else None
+    frame = run_frame(scenario, seed, steps=104, interventions=schedule)
+    return frame["participation_rate"].iloc[-13:].mean()
+
+
+@pytest.mark.parametrize("lever", SERVICE_LEVERS)
+def test_with_learning_off_a_service_lever_does_not_move_participation(lever):
+    effect = replicate(
+        lambda s: _end_participation(lever, s, True) - _end_participation("baseline", s, True)
+    )
+    lo, hi = ci95(effect)
+    assert lo < 0 < hi or max(abs(lo), abs(hi)) < 0.005, (lo, hi)
+
+
+def test_first_report_fixed_makes_reporting_again_more_likely(baseline_summaries):
+    ratio = np.array([s["rereport_ratio"] for s in baseline_summaries])
+    lo = np.array([s["rereport_ratio_lo"] for s in baseline_summaries])
+    assert np.all(ratio > 1)
+    assert ci95(np.log(ratio))[0] > 0
+    assert np.median(lo) > 1
+
+
+@pytest.fixture(scope="module")
+def ladder():
+    g, d = PARAMS["grid_capacity"].default, PARAMS["department_capacity"].default
+
+    def rung(f):
+        frames = [
+            run_frame(seed=s, grid_capacity=g * f, department_capacity=d * f) for s in range(8)
+        ]
+        return {
+            k: np.array([fr[k].iloc[-13:].mean() for fr in frames])
+            for k in ("participation_rate", "reporting_share", "needs_met_rate")
+        }
+
+    return {f: rung(f) for f in (0.5, 2.0)}
+
+
+@pytest.mark.parametrize("column", ["participation_rate", "reporting_share"])
+def test_better_service_brings_more_participation(ladder, column):
+    low, high = ci95(ladder[0.5][column]), ci95(ladder[2.0][column])
+    assert low[1] < high[0]  # non-overlapping 95 % intervals
+
+
+def test_unspent_budget_lapses_at_the_end_of_the_fiscal_year():
+    m = CommunityModel(
+        rng=0, n_residents=1000, burn_in_weeks=0, department_budget=50.0,
+        need_rate_youth=0, need_rate_working=0, need_rate_retired=0,
+        need_rate_low_income_extra=0, shared_issue_rate=0,
+    )  # fmt: skip
+    for _ in range(53):
+        m.step()
+    assert m.department_balance == pytest.approx(50.0)  # not 100: last year's money lapsed
+
+
+def test_grid_workers_are_overloaded_at_the_status_quo(baseline_runs):
+    assert ci95([r["grid_utilization"].mean() for r in baseline_runs])[0] >= 0.9
+
+
+def test_week_0_is_the_settled_status_quo(baseline_runs):
+    ratio = [r["participation_rate"].iloc[0] / r["participation_rate"].iloc[1:14].mean()
+             for r in baseline_runs]  # fmt: skip
+    assert abs(np.mean(ratio) - 1) < 0.1
