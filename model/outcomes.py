@@ -13,9 +13,10 @@ is relevant by construction.
 Learning (switched off by ``learning = false``): general efficacy follows Bush–Mosteller
 aspiration learning, trust lost faster than regained (``learning_gain`` < ``learning_loss``);
 the resident's own record counts the report as fixed when the resident knows it was fixed,
-and as unfixed otherwise (the first report weighs ``first_outcome_weight``). Word of mouth (口碑) pulls efficacy
-towards what the ties feel, and residents learn, with ``hearsay_weight``, from the mean
-value of their ties' outcomes of the week before (what neighbours tell of their reports).
+and as unfixed otherwise (the first report weighs ``first_outcome_weight``). Word of mouth
+(口碑) pulls efficacy towards what the ties feel, and residents learn, with
+``hearsay_weight``, from the mean value of their ties' outcomes of the week before (what
+neighbours tell of their reports).
 
 Satisfaction is measured as the published 满意率 is: a return call (回访) to every resident
 whose registered case ended, answered by those who feel it matters (log-odds
