@@ -179,7 +179,8 @@ def open_cases(model: CommunityModel, who: np.ndarray, lost: np.ndarray, codecid
     since_first = t - r.first_outcome_week[who]
     r.reported_after_first[who] |= (r.first_outcome[who] > 0) & (since_first <= REREPORT_WINDOW)
     r.n_reports[who] += 1
-    r.has_case[who] = True
+    r.open_cases[who] += 1
+    r.issue_week[who] = NEVER  # the problem is now a case
     model.participated[who] = True
     model.voiced[who] = True
     model.log["received"] += who.size

@@ -55,7 +55,8 @@ LOW_INCOME_EMPLOYMENT = 0.5
 #: Arrays users read straight off the model (they live in ``model.people``).
 _RESIDENT_VIEWS = (
     "efficacy", "building", "compound", "grid_index", "age_group", "low_income", "party",
-    "employed", "free_time", "prefers_online", "has_case", "n_reports", "first_outcome",
+    "employed", "free_time", "prefers_online", "open_cases", "has_case", "n_reports",
+    "first_outcome",
     "record_fixed", "record_unfixed",
 )  # fmt: skip
 

@@ -120,8 +120,7 @@ def outcomes_reach_residents(model: CommunityModel) -> None:
         e["outcome"][first] == RESOLVED, FIRST_FIXED, FIRST_NOT_FIXED
     )
     r.first_outcome_week[res[first]] = model.week
-    r.has_case[res] = False
-    r.issue_week[res] = NEVER
+    np.subtract.at(r.open_cases, res, 1)
     # deliberation meetings report back on the compound's co-decided cases
     co = e["codecided"]
     np.add.at(model.codecided_ended, r.compound[res[co]], 1)

@@ -725,7 +725,7 @@ _P: list[Param] = [
     Param(
         "grid_capacity",
         float,
-        10.0,
+        15.0,
         "Grid worker capacity",
         "网格员工作容量",
         "Cases a full-time grid worker could handle per week with no other duties.",

@@ -40,10 +40,10 @@ class Residents:
     record_unfixed: np.ndarray
     # what is happening to them
     last_participation: np.ndarray
-    issue_week: np.ndarray  # week a pending problem arose, -1 none (NEVER-safe: < 0 = none)
+    issue_week: np.ndarray  # week the unreported problem arose, NEVER when there is none
     issue_kind: np.ndarray
     issue_dept: np.ndarray
-    has_case: np.ndarray
+    open_cases: np.ndarray  # reported problems still open (a resident may have several)
     mobilised: np.ndarray
     # their reporting history (for re-reporting and concentration of reports)
     n_reports: np.ndarray
@@ -62,7 +62,7 @@ class Residents:
             "issue_week": np.full(n, NEVER, np.int32),
             "issue_kind": np.zeros(n, np.int8),
             "issue_dept": np.zeros(n, np.int8),
-            "has_case": np.zeros(n, bool),
+            "open_cases": np.zeros(n, np.int16),
             "mobilised": np.zeros(n, bool),
             "n_reports": np.zeros(n, np.int32),
             "first_outcome": np.zeros(n, np.int8),
@@ -74,12 +74,17 @@ class Residents:
     @property
     def pending(self) -> np.ndarray:
         """Has a problem not (yet) reported."""
-        return (self.issue_week > NEVER) & ~self.has_case
+        return self.issue_week > NEVER
 
     @property
     def free(self) -> np.ndarray:
-        """Has no problem at all, pending or reported."""
-        return (self.issue_week == NEVER) & ~self.has_case
+        """Has no unreported problem (a new one may arise; open cases do not block it)."""
+        return self.issue_week == NEVER
+
+    @property
+    def has_case(self) -> np.ndarray:
+        """Has at least one reported problem still open."""
+        return self.open_cases > 0
 
 
 #: The open-case table's columns and their types.

@@ -33,7 +33,9 @@ def _ended(outcome, rt=1.0, told=True, relevant=True, k=4000):
 
 def test_outcome_values_follow_the_papers_order():
     """Timely relevant known fix > aspiration > honest 'nothing could be done' > paper/silence."""
-    m = CommunityModel(rng=0, n_residents=4000, feedback_prob=1.0, burn_in_weeks=0)
+    m = CommunityModel(
+        rng=0, n_residents=4000, feedback_prob=1.0, burn_in_weeks=0, professional_share=0.0
+    )
     fix = outcome_values(m, _ended(RESOLVED))[0].mean()
     honest = outcome_values(m, _ended(ABANDONED))[0].mean()
     paper = outcome_values(m, _ended(CLOSED_ON_PAPER))[0].mean()
@@ -48,8 +50,11 @@ def test_outcome_values_follow_the_papers_order():
 
 def test_a_notification_alone_is_not_participation():
     """With learning off, telling every resident the outcome leaves participation unchanged."""
-    told = run_frame(seed=3, steps=40, learning=False, feedback_prob=1.0)
-    silent = run_frame(seed=3, steps=40, learning=False, feedback_prob=0.0)
+    def run(feedback):
+        week0 = [{"week": 0, "set": {"learning": False, "feedback_prob": feedback}}]
+        return run_frame(seed=3, steps=40, interventions=week0)
+
+    told, silent = run(1.0), run(0.0)
     np.testing.assert_array_equal(told["participation_rate"], silent["participation_rate"])
     assert (told["satisfaction_rate"] >= silent["satisfaction_rate"]).mean() > 0.5
 

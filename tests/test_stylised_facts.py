@@ -34,12 +34,6 @@ def test_fact1_from_a_hopeful_start_participation_and_efficacy_decay(hopeful_run
     assert ci95(eff)[1] < 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not supported: from a hopeful start participation loses about as much in the "
-    "third year as in the first – the decay is slow and steady, no floor within three years "
-    "(docs/ODD.md); strict, so support would show",
-)
 def test_fact1_the_decline_slows_towards_a_floor(hopeful_runs):
     first_q = _col(hopeful_runs, "participation_rate", slice(4, 17))
     year2_start = _col(hopeful_runs, "participation_rate", slice(52, 65))
