@@ -28,6 +28,9 @@ METRICS: dict[str, str] = {
     "participation_rate": "share of all residents who took part in the last 4 weeks: reported "
     "a problem, attended an activity or a deliberation meeting, or answered a return call "
     "(being told about an outcome is not taking part)",
+    "active_participation_rate": "share of all residents who reported a problem, attended an "
+    "activity or a deliberation meeting in the last 4 weeks (participation without answering "
+    "return calls, whose timing follows how fast cases end)",
     "participation_rate_retired": "the same among retired residents",
     "participation_rate_working": "the same among working-age residents",
     "participation_rate_youth": "the same among young residents (18–29)",
@@ -128,10 +131,14 @@ def measure(model: CommunityModel) -> dict[str, float]:
 
     p, t, r = model.params, model.week, model.people
     r.last_participation[model.participated] = t
+    r.last_active[model.voiced] = t
     model.window.append(model.log)
     recent = r.last_participation >= t - WINDOW + 1
     n_recent = int(recent.sum())
     m: dict[str, float] = {"participation_rate": n_recent / model.n}
+    m["active_participation_rate"] = float(
+        np.count_nonzero(r.last_active >= t - WINDOW + 1) / model.n
+    )
     for name, mask in model.masks.items():
         m[f"participation_rate_{name}"] = _share(
             int(np.count_nonzero(recent & mask)), model.mask_counts[name]

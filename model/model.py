@@ -249,6 +249,7 @@ class CommunityModel(mesa.Model):
         ) / max(p["activity_every_weeks"], 1)
         recent = rng.random(self.n) < 1 - (1 - np.minimum(weekly, 1)) ** WINDOW
         r.last_participation[recent] = self.week - rng.integers(1, WINDOW + 1, int(recent.sum()))
+        r.last_active[recent] = r.last_participation[recent]
         self.log = new_log()
         new_problems(self, np.flatnonzero(rng.random(self.n) < need))
 

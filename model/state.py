@@ -40,6 +40,7 @@ class Residents:
     record_unfixed: np.ndarray
     # what is happening to them
     last_participation: np.ndarray
+    last_active: np.ndarray  # last week of reporting, attending or deliberating
     issue_week: np.ndarray  # week the unreported problem arose, NEVER when there is none
     issue_kind: np.ndarray
     issue_dept: np.ndarray
@@ -59,6 +60,7 @@ class Residents:
             "record_fixed": np.zeros(n, np.float32),
             "record_unfixed": np.zeros(n, np.float32),
             "last_participation": np.full(n, NEVER, np.int32),
+            "last_active": np.full(n, NEVER, np.int32),
             "issue_week": np.full(n, NEVER, np.int32),
             "issue_kind": np.zeros(n, np.int8),
             "issue_dept": np.zeros(n, np.int8),

@@ -50,6 +50,7 @@ def test_outcome_values_follow_the_papers_order():
 
 def test_a_notification_alone_is_not_participation():
     """With learning off, telling every resident the outcome leaves participation unchanged."""
+
     def run(feedback):
         week0 = [{"week": 0, "set": {"learning": False, "feedback_prob": feedback}}]
         return run_frame(seed=3, steps=40, interventions=week0)
@@ -59,17 +60,20 @@ def test_a_notification_alone_is_not_participation():
     assert (told["satisfaction_rate"] >= silent["satisfaction_rate"]).mean() > 0.5
 
 
-def _end_participation(scenario, seed, learning_off):
-    schedule = [{"week": 52, "set": {"learning": False}}] if learning_off else None
-    frame = run_frame(scenario, seed, steps=104, interventions=schedule)
-    return frame["participation_rate"].iloc[-13:].mean()
+def _end(scenario, seed, column="active_participation_rate"):
+    frozen = [{"week": 52, "set": {"learning": False}}]
+    frame = run_frame(scenario, seed, steps=104, interventions=frozen)
+    return frame[column].iloc[-13:].mean()
 
 
 @pytest.mark.parametrize("lever", SERVICE_LEVERS)
 def test_with_learning_off_a_service_lever_does_not_move_participation(lever):
-    effect = replicate(
-        lambda s: _end_participation(lever, s, True) - _end_participation("baseline", s, True)
-    )
+    """Reporting, attending and deliberating do not move when residents cannot learn.
+
+    (Answering return calls is left out: faster service moves the call into the same four
+    weeks as the report, which lowers the count of distinct participants a little – a
+    property of the measure, reported in README, not a lever acting on residents.)"""
+    effect = replicate(lambda s: _end(lever, s) - _end("baseline", s))
     lo, hi = ci95(effect)
     assert lo < 0 < hi or max(abs(lo), abs(hi)) < 0.005, (lo, hi)
 
