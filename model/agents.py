@@ -50,7 +50,7 @@ class Resident(mesa.Agent):
 
     @property
     def grid(self) -> int:
-        return int(self.model.grid[self.index])
+        return int(self.model.grid_index[self.index])
 
     @property
     def age_group(self) -> str:
@@ -138,7 +138,7 @@ class GridWorker(mesa.Agent):
 
     @property
     def households(self) -> int:
-        return int((self.model.grid == self.grid).sum())
+        return int((self.model.grid_index == self.grid).sum())
 
 
 class Department(mesa.Agent):

@@ -9,18 +9,18 @@ in a small table of parallel arrays that holds only open cases.
 
 from __future__ import annotations
 
-import difflib
 from collections import deque
 from typing import Any
 
 import mesa
 import numpy as np
+from mesa.experimental.scenarios import Scenario
 
 from . import network
 from .agents import DEPARTMENTS, Department, GridWorker, PartyMember, Resident
 from .metrics import REREPORT_WINDOW, WINDOW, model_reporters
 from .params import PARAMS, ParameterError, defaults, validate
-from .scenarios import SCENARIOS
+from .scenarios import SCENARIOS, resolve_scenario
 
 YOUTH, WORKING, RETIRED = 0, 1, 2
 SIMPLE, COMPLEX, SHARED = 0, 1, 2  # kinds of problem / case
@@ -61,8 +61,8 @@ class CommunityModel(mesa.Model):
     """Residents, Party members, grid workers and departments on a neighbourhood network.
 
     Args:
-        scenario: a name from :data:`model.scenarios.SCENARIOS`; its levers switch on at
-            ``reform_week``.
+        scenario: a name from :data:`model.scenarios.SCENARIOS` (its levers switch on at
+            ``reform_week``) or a Mesa Scenario such as ``CivicScenario(...)``.
         interventions: extra schedule, ``[{"week": 52, "set": {"feedback_prob": 0.9}}]``.
         rng: seed for Mesa's random number generators (int or None).
         **params: any parameter of the registry (``civicloop params`` lists them).
@@ -70,26 +70,22 @@ class CommunityModel(mesa.Model):
 
     def __init__(
         self,
-        scenario: str = "baseline",
+        scenario: str | Scenario = "baseline",
         interventions: list[dict[str, Any]] | None = None,
         rng: int | np.random.Generator | None = None,
         **params: Any,
     ) -> None:
         if "seed" in params:
             raise ParameterError("pass the seed as rng=..., not seed=...")
-        if scenario not in SCENARIOS:
-            close = difflib.get_close_matches(str(scenario), SCENARIOS, n=3, cutoff=0.4)
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
-            raise ParameterError(
-                f"unknown scenario {scenario!r}{hint} (known: {', '.join(SCENARIOS)})"
-            )
-        super().__init__(rng=rng)
-        self.scenario_name = scenario
+        # a name or a Mesa Scenario (SolaraViz's Reset passes one) → name, week-0 values
+        name, params, mesa_scenario = resolve_scenario(scenario, params, rng)
+        super().__init__(rng=mesa_scenario.rng, scenario=mesa_scenario)
+        self.scenario_name = name
         self.params: dict[str, Any] = defaults()
-        self.params.update(validate(params))
+        self.params.update(params)
         self._explicit = set(params)
         check_consistency(self.params)
-        self.schedule_of_levers = self._build_schedule(scenario, interventions)
+        self.schedule_of_levers = self._build_schedule(name, interventions)
         self.week = 0
 
         self._build_neighbourhood()
@@ -149,8 +145,8 @@ class CommunityModel(mesa.Model):
             b_start // self.params["grid_households"], return_inverse=True
         )[1]
         self.grid_of_building = grid_of_building.astype(np.int32)
-        self.grid = self.grid_of_building[self.building]
-        self.n_grids = int(self.grid.max()) + 1
+        self.grid_index = self.grid_of_building[self.building]
+        self.n_grids = int(self.grid_index.max()) + 1
 
     def _build_residents(self) -> None:
         p, rng, n = self.params, self.rng, self.n
@@ -194,7 +190,7 @@ class CommunityModel(mesa.Model):
         }
         self._mask_counts = {k: int(v.sum()) for k, v in self._masks.items()}
         self._party_idx = np.flatnonzero(self.party)
-        self.party_per_grid = np.bincount(self.grid[self._party_idx], minlength=self.n_grids)
+        self.party_per_grid = np.bincount(self.grid_index[self._party_idx], minlength=self.n_grids)
 
         plain = np.flatnonzero(~self.party)
         Resident.create_agents(self, plain.size, plain.tolist())
@@ -317,7 +313,7 @@ class CommunityModel(mesa.Model):
     def grid_queue_lengths(self) -> np.ndarray:
         c = self.cases
         at_grid = (c["state"] == AT_GRID) & ~c["lost"]
-        return np.bincount(self.grid[c["res"][at_grid]], minlength=self.n_grids)
+        return np.bincount(self.grid_index[c["res"][at_grid]], minlength=self.n_grids)
 
     def department_queue_lengths(self) -> np.ndarray:
         c = self.cases
@@ -331,6 +327,17 @@ class CommunityModel(mesa.Model):
     def graph(self):
         """The social network as a networkx graph (built on request; large at scale)."""
         return network.to_networkx(self.neighbourhood)
+
+    @property
+    def grid(self):
+        """The social network as a Mesa space (``model.space``), built on first use.
+
+        Mesa's ``make_space_component`` draws ``model.grid``; see :mod:`model.space`. The
+        grid worker serving each resident is ``grid_index``.
+        """
+        from .space import network_space
+
+        return network_space(self)
 
     # ------------------------------------------------------------------ the week
     def step(self) -> None:
@@ -505,7 +512,7 @@ class CommunityModel(mesa.Model):
         p, rng, t, c = self.params, self.rng, self.week, self.cases
         queued = np.flatnonzero((c["state"] == AT_GRID) & ~c["lost"])
         cap = _stochastic_round(rng, self.grid_case_capacity())
-        g = self.grid[c["res"][queued]]
+        g = self.grid_index[c["res"][queued]]
         order = np.lexsort((c["key"][queued], c["week"][queued], g))
         queued, g = queued[order], g[order]
         rank = np.arange(queued.size) - np.searchsorted(g, g)
@@ -636,7 +643,7 @@ class CommunityModel(mesa.Model):
             rt = np.empty(0, np.float32)
             codecided = pro = first = np.empty(0, bool)
         k = res.size
-        pro_grid = self.grid_professional()[self.grid[res]]
+        pro_grid = self.grid_professional()[self.grid_index[res]]
         bonus = p["professional_bonus"]
         told = rng.random(k) < np.clip(p["feedback_prob"] + bonus * pro_grid, 0, 1)
         resolved = outcome == RESOLVED

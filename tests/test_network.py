@@ -29,7 +29,7 @@ def test_buildings_are_contiguous_and_grids_cover_whole_buildings():
     m = CommunityModel(rng=1, n_residents=1000, building_size=30, grid_households=300)
     assert np.all(np.diff(m.building) >= 0)
     for b in range(m.n_buildings):
-        assert len(set(m.grid[m.building == b])) == 1
+        assert len(set(m.grid_index[m.building == b])) == 1
     assert m.n_grids == pytest.approx(1000 / 300, abs=1)
 
 

@@ -156,7 +156,7 @@ class NetworkView:
         ax.scatter(
             *pos[model.party].T, s=size * 2.2, facecolors="none", edgecolors="black", linewidths=0.6
         )
-        centres = np.array([pos[model.grid == g].mean(axis=0) for g in range(model.n_grids)])
+        centres = np.array([pos[model.grid_index == g].mean(axis=0) for g in range(model.n_grids)])
         ax.scatter(*centres.T, marker="s", s=60, c=OKABE_ITO[3], edgecolors="white")
         cax = self.fig.add_axes((0.9, 0.15, 0.025, 0.7))
         self.fig.colorbar(self.by_efficacy, cax=cax, label=t("efficacy", lang))
