@@ -350,6 +350,7 @@ def analyze(out: str | Path, outcome: str = "participation_end") -> Path:
     if figures:
         lines += ["## Figures", ""]
         lines += [f"![{f}]({f})" for f in figures if f.endswith(".png")]
-    report = folder / "report.md"
+    # one report per outcome: analysing another outcome does not overwrite the first
+    report = folder / ("report.md" if outcome == "participation_end" else f"report_{outcome}.md")
     report.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return report

@@ -68,7 +68,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from . import results
 
     if args.out:
-        results.check_output_path(args.out)
+        results.check_output_path(args.out, force=args.force)
     model = _model_from_args(args)
     for _ in range(args.steps):
         model.step()
@@ -318,6 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scenario", default="baseline", help="named scenario (baseline)")
     common(p)
     p.add_argument("--out", help="save the weekly series to FILE.parquet or FILE.csv")
+    p.add_argument("--force", action="store_true", help="replace --out if it already exists")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("bench", help="time the model; prints one JSON line")

@@ -15,8 +15,8 @@ if TYPE_CHECKING:
 FORMATS = (".parquet", ".csv")
 
 
-def check_output_path(path: str | os.PathLike) -> Path:
-    """Fail early (before any run) on an output path we cannot write."""
+def check_output_path(path: str | os.PathLike, force: bool = False) -> Path:
+    """Fail early (before any run) on an output path we cannot write or must not replace."""
     path = Path(path)
     if path.suffix.lower() not in FORMATS:
         raise ValueError(
@@ -27,6 +27,11 @@ def check_output_path(path: str | os.PathLike) -> Path:
         raise ValueError(f"output folder {str(parent)!r} does not exist")
     if path.is_dir():
         raise ValueError(f"output {str(path)!r} is a folder, not a file")
+    if path.exists() and not force:
+        raise ValueError(
+            f"output file {str(path)!r} already exists; choose another name or pass --force "
+            "to replace it"
+        )
     try:  # find out now, not after the run, whether we may write there
         fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=parent)
         os.close(fd)
@@ -36,15 +41,28 @@ def check_output_path(path: str | os.PathLike) -> Path:
     return path
 
 
+def file_mode() -> int:
+    """The mode a plain ``open()`` would give a new file: 0666 less the user's umask.
+
+    ``mkstemp`` creates its files 0600 whatever the umask, so results written through a
+    temporary file would be private while everything else the user writes is not.
+    """
+    umask = os.umask(0o022)  # reading the umask means setting it; put it straight back
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 @contextmanager
 def atomic_file(path: Path, mode: str = "wb", encoding: str | None = None):
     """Open a temporary file beside ``path``; on success fsync and rename it into place.
 
     A reader never sees a partial file: after a crash there is either the old file, the new
-    one, or a hidden ``.NAME.*.tmp`` that the next sweep removes.
+    one, or a hidden ``.NAME.*.tmp`` that the next sweep removes. The file gets the mode
+    the user's umask gives any new file (0644 under 022), not ``mkstemp``'s 0600.
     """
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, file_mode())
         with os.fdopen(fd, mode, encoding=encoding) as fh:
             yield fh
             fh.flush()

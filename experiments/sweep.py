@@ -162,16 +162,40 @@ def prepare(spec: ExperimentSpec, out: Path) -> dict[str, Any]:
             old = json.loads(manifest_path.read_text(encoding="utf-8"))
         except ValueError:
             raise SweepError(f"{manifest_path} is unreadable; use a new --out folder") from None
-        if old.get("fingerprint") != spec.fingerprint:
+        changes = spec_differences(old.get("spec", {}), _as_json(spec.raw))
+        if old.get("fingerprint") != spec.fingerprint or changes:
+            shown = "\n".join(f"  {c}" for c in changes[:20])
+            more = f"\n  … and {len(changes) - 20} more" if len(changes) > 20 else ""
             raise SweepError(
-                f"{out} holds results of a different spec ({old.get('name')!r}, fingerprint "
-                f"{old.get('fingerprint')}; this spec: {spec.fingerprint}). Use a new --out "
-                "folder, or delete the old one to start over."
+                f"{out} holds results of a different spec ({old.get('name')!r}); it differs "
+                f"from this one ({spec.name!r}) in:\n{shown}{more}\nUse a new --out folder, "
+                "or delete the old one to start over."
             )
         return old
     if out.exists() and any(out.iterdir()):
         raise SweepError(f"{out} is not empty and holds no sweep manifest; choose another folder")
     return {}
+
+
+def _as_json(value: Any) -> Any:
+    """The spec as it reads back from manifest.json (TOML dates become strings)."""
+    return json.loads(json.dumps(value, default=str))
+
+
+def spec_differences(old: Any, new: Any, path: str = "") -> list[str]:
+    """Every key where two specs differ, as ``key: old → new`` lines (name included)."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        out = []
+        for key in list(old) + [k for k in new if k not in old]:
+            where = f"{path}.{key}" if path else key
+            if key not in new:
+                out.append(f"{where}: {old[key]!r} → (absent)")
+            elif key not in old:
+                out.append(f"{where}: (absent) → {new[key]!r}")
+            else:
+                out += spec_differences(old[key], new[key], where)
+        return out
+    return [] if old == new else [f"{path or 'spec'}: {old!r} → {new!r}"]
 
 
 def run_sweep(
