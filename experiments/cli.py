@@ -65,19 +65,23 @@ def _model_from_args(args: argparse.Namespace) -> CommunityModel:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run one scenario and print its summary; optionally save the weekly series."""
-    from . import results
+    from . import provenance, results
 
     if args.out:
         results.check_output_path(args.out, force=args.force)
     model = _model_from_args(args)
+    record = provenance.from_model(model, args.seed, weeks=args.steps)
+    horizon_warning(record["lever_schedule"], args.steps, strict=True)
     for _ in range(args.steps):
         model.step()
-    s = model.summary()
+    s = results.run_summary(model)
     print(f"scenario {args.scenario}, seed {args.seed}, {model.n} residents, {args.steps} weeks")
+    print(f"overrides          {provenance.overrides_text(record['overrides'])}")
+    print(f"lever schedule     {provenance.schedule_text(record['lever_schedule'])}")
     print(
         f"participation      {s['participation_start']:.3f} "
         f"(week {s['participation_start_week']:.0f}) -> "
-        f"{s['participation_end']:.3f} (last 13 weeks)"
+        f"{s['participation_end']:.3f} ({_window_text(s)})"
     )
     print(
         f"completion rate    {s['completion_rate_end']:.3f}   satisfaction rate "
@@ -93,13 +97,45 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"{s['budget_spent_total']:.1f} (10k CNY)"
     )
     if args.out:
-        frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        frame = results.tidy_weekly(model.datacollector.get_model_vars_dataframe())
+        frame = frame.reset_index(drop=True)
         frame.insert(0, "week", range(len(frame)))
         frame.insert(0, "seed", args.seed)
         frame.insert(0, "scenario", args.scenario)
-        path = results.write_frame(frame, args.out)
+        cols = provenance.columns(record)
+        for name in ("overrides", "lever_schedule", "civicloop_version", "git_commit"):
+            frame[name] = cols[name]
+        path = results.write_frame(
+            frame,
+            args.out,
+            metadata=provenance.parquet_metadata(record),
+            descriptions=provenance.column_descriptions(),
+        )
         print(f"weekly series written to {path}")
     return 0
+
+
+def _window_text(summary: dict) -> str:
+    weeks = int(summary.get("end_window_weeks", 13))
+    return f"mean of the last {weeks} week{'s' if weeks != 1 else ''}"
+
+
+def horizon_warning(schedule: list[dict], weeks: int, strict: bool) -> str | None:
+    """A lever switching on at or after the last simulated week never acts: say so.
+
+    ``strict`` (a single run) makes it an error; a sweep that varies the reform week on
+    purpose gets a warning instead.
+    """
+    late = sorted({item["week"] for item in schedule if item["week"] >= weeks})
+    if not late:
+        return None
+    text = (
+        f"levers switch on at week {', '.join(map(str, late))}, but the run has only {weeks} "
+        f"weeks (0–{weeks - 1}): they would never act"
+    )
+    if strict:
+        raise ValueError(text + "; run more --steps or set reform_week lower")
+    return text
 
 
 def bench_dashboard(args: argparse.Namespace) -> int:
@@ -183,7 +219,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
     if args.dry_run:
         for run in plan_runs(spec):
-            print(json.dumps(run.as_dict(), ensure_ascii=False, default=str))
+            print(json.dumps(run.resolved(), ensure_ascii=False, default=str))
         return 0
     if not args.out:
         raise ValueError("--out DIR is required (except with --dry-run)")
@@ -213,6 +249,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             f"{args.out}/summary.parquet (column 'error'); re-run the command to retry them",
             file=sys.stderr,
         )
+        reasons = counts.get("reasons", [])
+        for reason, n in reasons[:5]:
+            print(f"  {n} × {reason}", file=sys.stderr)
+        if len(reasons) > 5:
+            print(f"  … and {len(reasons) - 5} other reasons", file=sys.stderr)
         return 3
     return 0
 

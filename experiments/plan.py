@@ -45,6 +45,18 @@ class Run:
             "interventions": list(self.interventions),
         }
 
+    def resolved(self) -> dict[str, Any]:
+        """``as_dict()`` plus what the run will do: its lever schedule (the scenario's levers
+        at reform_week, then the interventions) and the levers in effect once it has run."""
+        from .provenance import lever_schedule, levers_after
+
+        schedule = lever_schedule(self.base_scenario, self.params, self.interventions)
+        return {
+            **self.as_dict(),
+            "lever_schedule": schedule,
+            "levers": levers_after(self.params, schedule),
+        }
+
 
 def salib_problem(design: dict[str, Any]) -> dict[str, Any]:
     names = list(design["parameters"])

@@ -73,17 +73,44 @@ def atomic_file(path: Path, mode: str = "wb", encoding: str | None = None):
         raise
 
 
-def write_frame(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
-    """Write a frame as Parquet or CSV (by suffix) atomically."""
+def write_frame(
+    frame: pd.DataFrame,
+    path: str | os.PathLike,
+    metadata: dict[str, str] | None = None,
+    descriptions: dict[str, str] | None = None,
+) -> Path:
+    """Write a frame as Parquet or CSV (by suffix) atomically.
+
+    Parquet files also carry ``metadata`` as file key–value metadata and each column's
+    definition from ``descriptions`` as that column's ``description`` metadata, so
+    ``pyarrow.parquet.read_metadata`` / ``read_schema`` tell what produced the file and
+    what its columns mean. A CSV holds only what is in its columns.
+    """
     path = Path(path)
     if path.suffix.lower() not in FORMATS:
         raise ValueError(f"output file {str(path)!r} must end in .parquet or .csv")
     with atomic_file(path) as fh:
         if path.suffix.lower() == ".parquet":
-            frame.to_parquet(fh, index=False)
+            if metadata or descriptions:
+                _write_parquet(frame, fh, metadata or {}, descriptions or {})
+            else:
+                frame.to_parquet(fh, index=False)
         else:
             frame.to_csv(fh, index=False)
     return path
+
+
+def _write_parquet(frame, fh, metadata: dict[str, str], descriptions: dict[str, str]) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    fields = [
+        f.with_metadata({"description": descriptions[f.name]}) if f.name in descriptions else f
+        for f in table.schema
+    ]
+    schema = pa.schema(fields, metadata={**(table.schema.metadata or {}), **metadata})
+    pq.write_table(table.cast(schema), fh)
 
 
 def write_json(obj, path: str | os.PathLike) -> Path:
@@ -92,3 +119,38 @@ def write_json(obj, path: str | os.PathLike) -> Path:
     with atomic_file(path, "w", encoding="utf-8") as fh:
         json.dump(obj, fh, indent=1, default=str, allow_nan=True)
     return path
+
+
+#: ``model.summary()``'s "_end" figures average this many last weeks (fewer in shorter runs).
+END_WINDOW_WEEKS = 13
+#: Weekly metrics and run-level figures that are counts, stored as integers.
+INTEGER_METRICS = ("cases_received", "cases_resolved", "cases_closed_on_paper", "backlog")
+INTEGER_SUMMARY = (
+    "weeks", "residents", "participation_start_week", "end_window_weeks",
+    "cases_received_total", "cases_resolved_total", "cases_closed_on_paper_total",
+    "cases_abandoned_total",
+)  # fmt: skip
+#: Decimals kept of weekly rates and times: some are computed in float32, whose last digits
+#: are noise when shown as float64 (0.23076923191547394 for 3/13).
+DECIMALS = 6
+
+
+def run_summary(model) -> dict:
+    """``model.summary()`` with counts as integers and the averaging window it used."""
+    s = dict(model.summary())
+    s["end_window_weeks"] = min(END_WINDOW_WEEKS, int(model.week))
+    for name in INTEGER_SUMMARY:
+        if name in s and s[name] == s[name]:  # NaN stays a float
+            s[name] = int(s[name])
+    return s
+
+
+def tidy_weekly(frame: pd.DataFrame) -> pd.DataFrame:
+    """Counts as integers, rates and times rounded to :data:`DECIMALS` (float64)."""
+    frame = frame.copy()
+    for col in frame.columns:
+        if col in INTEGER_METRICS:
+            frame[col] = frame[col].round().astype("int64")
+        elif frame[col].dtype.kind == "f":
+            frame[col] = frame[col].astype("float64").round(DECIMALS)
+    return frame

@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import json
 import resource
-import subprocess
 import sys
 import time
 import traceback
+from collections import Counter
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -30,14 +29,12 @@ import pandas as pd
 
 from model import PARAMS, CommunityModel
 
-from . import executors, results
+from . import executors, provenance, results
 from .plan import Run, plan_runs
+from .provenance import git_commit, package_versions
 from .spec import ExperimentSpec
 
-PACKAGES = (
-    "civicloop", "mesa", "numpy", "scipy", "networkx", "pandas", "pyarrow", "dask",
-    "distributed", "SALib",
-)  # fmt: skip
+__all__ = ["SweepError", "git_commit", "package_versions", "run_sweep", "write_summary"]
 
 
 class SweepError(RuntimeError):
@@ -57,14 +54,22 @@ def execute(task: dict[str, Any]) -> dict[str, Any]:
             rng=run["seed"],
             **run["params"],
         )
+        record = provenance.from_model(model, run["seed"], weeks=task["weeks"])
+        record.update(task.get("code") or {})  # the coordinator's version and commit
         for _ in range(task["weeks"]):
             model.step()
         frame = model.datacollector.get_model_vars_dataframe()[task["metrics"]]
-        frame = frame.reset_index(drop=True)
+        frame = results.tidy_weekly(frame).reset_index(drop=True)
         frame.insert(0, "week", range(len(frame)))
         frame.insert(0, "run_id", run["run_id"])
-        results.write_frame(frame, runs_dir / f"{run['run_id']}.parquet")
-        row.update(model.summary())
+        results.write_frame(
+            frame,
+            runs_dir / f"{run['run_id']}.parquet",
+            metadata=provenance.parquet_metadata({"run_id": run["run_id"], **record}),
+            descriptions=provenance.column_descriptions(),
+        )
+        row.update(results.run_summary(model))
+        row.update(civicloop_version=record["civicloop_version"], git_commit=record["git_commit"])
     except Exception as exc:  # recorded, never fatal to the sweep
         row.update(status="failed", error=f"{type(exc).__name__}: {exc}")
         row["traceback"] = traceback.format_exc(limit=5)
@@ -81,31 +86,6 @@ def is_done(out: Path, run_id: str) -> bool:
         return json.loads(marker.read_text(encoding="utf-8")).get("status") == "ok"
     except (OSError, ValueError):
         return False
-
-
-def package_versions() -> dict[str, str]:
-    out = {"python": sys.version.split()[0]}
-    for name in PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
-
-
-def git_commit() -> str:
-    root = Path(__file__).resolve().parents[1]
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=root, capture_output=True, text=True, timeout=5,
-        ).stdout.strip()  # fmt: skip
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return (commit + ("-dirty" if dirty else "")) if commit else "unknown"
 
 
 def _now() -> str:
@@ -245,25 +225,30 @@ def run_sweep(
         )
         manifest["git_commit"], manifest["versions"] = previous["git_commit"], previous["versions"]
     results.write_json(manifest, out / "manifest.json")
+    code = {"civicloop_version": versions["civicloop"], "git_commit": commit}
     tasks = (
-        {"run": r.as_dict(), "weeks": spec.weeks, "metrics": spec.metrics, "out": str(out)}
+        {"run": r.as_dict(), "weeks": spec.weeks, "metrics": spec.metrics, "out": str(out),
+         "code": code}
         for r in todo
-    )
+    )  # fmt: skip
     t_start = time.monotonic()
     progress = Progress(len(runs), len(runs) - len(todo), quiet)
     failed = 0
+    reasons: Counter = Counter()
     interrupted = False
     try:
         for result in executor(execute, tasks, workers=workers, scheduler=scheduler):
             bad = result["status"] != "ok"
             failed += bad
+            if bad:
+                reasons[result["error"]] += 1
             progress.update(bad)
     except KeyboardInterrupt:
         interrupted = True
     finally:
         progress.close()
         # even when interrupted: what is done is summarised, and the next call resumes
-        write_summary(runs, out / "status", out / "summary.parquet")
+        write_summary(runs, out / "status", out / "summary.parquet", spec=spec, manifest=manifest)
     if interrupted:
         results.write_json(manifest, out / "manifest.json")
         raise KeyboardInterrupt
@@ -275,24 +260,43 @@ def run_sweep(
     manifest["sessions"][-1]["coordinator_peak_rss_mb"] = round(peak, 1)
     manifest["sessions"][-1]["seconds"] = round(time.monotonic() - t_start, 2)
     results.write_json(manifest, out / "manifest.json")
-    return {"planned": len(runs), "ran": len(todo), "failed": failed}
+    return {"planned": len(runs), "ran": len(todo), "failed": failed,
+            "reasons": reasons.most_common()}  # fmt: skip
 
 
-def write_summary(runs: list[Run], status_dir: Path, path: Path) -> pd.DataFrame:
-    """One row per planned run: identity, parameters, seed and its summary (or error)."""
+def write_summary(
+    runs: list[Run],
+    status_dir: Path,
+    path: Path,
+    spec: ExperimentSpec | None = None,
+    manifest: dict[str, Any] | None = None,
+) -> pd.DataFrame:
+    """One row per planned run: identity, parameters, seed, provenance, summary (or error).
+
+    The Parquet file's metadata holds the spec, the code that ran it and each run's
+    overrides and lever schedule (``civicloop.*`` keys).
+    """
     varying = sorted({k for r in runs for k in r.params})
-    rows = []
+    weeks = spec.weeks if spec is not None else None
+    rows, overrides, schedules = [], {}, {}
     for r in runs:
+        record = provenance.describe(
+            r.base_scenario, r.seed, r.params, r.interventions, weeks=weeks,
+            code={"civicloop_version": "", "git_commit": ""},
+        )  # fmt: skip
+        overrides[r.run_id], schedules[r.run_id] = record["overrides"], record["lever_schedule"]
         row: dict[str, Any] = {
             "run_id": r.run_id,
             "scenario": r.scenario,
             "base_scenario": r.base_scenario,
             "point": r.point,
+            "point_label": point_label(r.point_values),
             "replicate": r.replicate,
             "seed": r.seed,
         }
         for name in varying:
             row[name] = r.params.get(name, PARAMS[name].default)
+        row.update(provenance.columns(record))
         marker = status_dir / f"{r.run_id}.json"
         if marker.is_file():
             data = json.loads(marker.read_text(encoding="utf-8"))
@@ -303,5 +307,29 @@ def write_summary(runs: list[Run], status_dir: Path, path: Path) -> pd.DataFrame
             row.update(status="not_run", error="")
         rows.append(row)
     frame = pd.DataFrame(rows)
-    results.write_frame(frame, path)
+    for name in results.INTEGER_SUMMARY:  # counts stay integers (nullable: failed runs)
+        if name in frame:
+            frame[name] = frame[name].round().astype("Int64")
+    meta = {"overrides": overrides, "lever_schedules": schedules}
+    if spec is not None:
+        meta.update(spec_name=spec.name, fingerprint=spec.fingerprint, spec=spec.raw)
+    if manifest is not None:
+        meta.update(versions=manifest.get("versions"), git_commit=manifest.get("git_commit"))
+    results.write_frame(
+        frame,
+        path,
+        metadata=provenance.parquet_metadata(meta),
+        descriptions=provenance.column_descriptions(),
+    )
     return frame
+
+
+def point_label(values: dict[str, Any]) -> str:
+    """A design point named by its values: ``grid_capacity=20, whistle=True``."""
+    return ", ".join(f"{k}={_short(v)}" for k, v in values.items()) or "–"
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
