@@ -190,6 +190,7 @@ def run_sweep(
     """Execute every run of ``spec`` not yet done in ``out``; return counts."""
     out = Path(out)
     executor = executors.get(backend)
+    runs = plan_runs(spec)  # checks the plan (network files included) before writing anything
     previous = prepare(spec, out)
     for folder in (out / "runs", out / "status"):
         folder.mkdir(parents=True, exist_ok=True)
@@ -197,7 +198,6 @@ def run_sweep(
             stale.unlink(missing_ok=True)
     if spec_text is not None and not (out / "spec.toml").exists():
         (out / "spec.toml").write_text(spec_text, encoding="utf-8")
-    runs = plan_runs(spec)
     todo = [r for r in runs if not is_done(out, r.run_id)]
     versions, commit = package_versions(), git_commit()  # git and metadata: ask once
     manifest = {
