@@ -207,6 +207,14 @@ def cmd_docs(args: argparse.Namespace) -> int:
         raise ValueError(f"{path} not found: pass --odd PATH to the ODD document")
     changed = docs.update_odd(path)
     print(f"{path}: {'updated' if changed else 'already up to date'}")
+    experiments_md = path.parent / "EXPERIMENTS.md"
+    if experiments_md.is_file():
+        from . import provenance
+
+        old = experiments_md.read_text(encoding="utf-8")
+        docs.write_block(experiments_md, "columns", provenance.columns_markdown())
+        changed = experiments_md.read_text(encoding="utf-8") != old
+        print(f"{experiments_md}: {'updated' if changed else 'already up to date'}")
     return 0
 
 
@@ -263,7 +271,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     """Means with 95 % CIs, figures, sensitivity and scenario discovery for a sweep folder."""
     from .analyze import analyze
 
-    report = analyze(args.dir, outcome=args.outcome)
+    report = analyze(args.dir, outcome=args.outcome, progress=not args.quiet)
     print(f"report written to {report}")
     return 0
 
@@ -385,6 +393,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir", help="the --out folder of `civicloop sweep`")
     p.add_argument("--outcome", default="participation_end",
                    help="run-level outcome to analyse (participation_end)")  # fmt: skip
+    p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser("dashboard", help="start the dashboard for policy staff (Solara)")

@@ -59,6 +59,15 @@ class Run:
         }
 
 
+def point_label(values: dict[str, Any]) -> str:
+    """A design point named by its values: ``grid_capacity=20, whistle=True`` (``–``: none)."""
+    return ", ".join(f"{k}={_short(v)}" for k, v in values.items()) or "–"
+
+
+def _short(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
 def salib_problem(design: dict[str, Any]) -> dict[str, Any]:
     names = list(design["parameters"])
     return {

@@ -211,7 +211,33 @@ def column_descriptions() -> dict[str, str]:
     out = dict(IDENTITY_COLUMNS)
     out.update(METRICS)
     out.update(SUMMARY)
+    out["end_window_weeks"] = "weeks averaged by the `_end` figures (the last 13, or fewer)"
     for name, p in PARAMS.items():
         unit = f" ({p.unit})" if p.unit else ""
         out.setdefault(name, f"parameter{unit}: {p.description}")
     return out
+
+
+def columns_markdown() -> str:
+    """The column definitions as Markdown tables (the generated block in EXPERIMENTS.md)."""
+    from model.metrics import METRICS, SUMMARY
+
+    def table(title: str, rows: dict[str, str]) -> list[str]:
+        out = [f"**{title}**", "", "| column | definition |", "|---|---|"]
+        out += [f"| `{k}` | {v.replace('|', '/')} |" for k, v in rows.items()]
+        return [*out, ""]
+
+    lines = table("Identity and provenance (run files, summary.parquet, exports)", IDENTITY_COLUMNS)
+    lines += table("Weekly metrics (runs/*.parquet, `civicloop run --out`)", METRICS)
+    lines += table("Run-level figures (summary.parquet)", {
+        **SUMMARY,
+        "end_window_weeks": "weeks averaged by the `_end` figures: the last 13, or every week "
+        "of a shorter run",
+    })  # fmt: skip
+    lines += [
+        "Every parameter that varies in a sweep (or is set in `[base]`) is also a column of "
+        "summary.parquet, named as in the registry (docs/ODD.md lists them). Counts are "
+        "integers; weekly rates and times are rounded to 6 decimals.",
+        "",
+    ]
+    return "\n".join(lines)

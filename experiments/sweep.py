@@ -30,7 +30,7 @@ import pandas as pd
 from model import PARAMS, CommunityModel
 
 from . import executors, provenance, results
-from .plan import Run, plan_runs
+from .plan import Run, plan_runs, point_label
 from .provenance import git_commit, package_versions
 from .spec import ExperimentSpec
 
@@ -75,7 +75,8 @@ def execute(task: dict[str, Any]) -> dict[str, Any]:
         row["traceback"] = traceback.format_exc(limit=5)
     row["seconds"] = round(time.perf_counter() - start, 4)
     results.write_json(row, Path(task["out"]) / "status" / f"{run['run_id']}.json")
-    return {"run_id": run["run_id"], "status": row["status"], "error": row["error"]}
+    return {"run_id": run["run_id"], "status": row["status"], "error": row["error"],
+            "seconds": row["seconds"]}  # fmt: skip
 
 
 def is_done(out: Path, run_id: str) -> bool:
@@ -93,14 +94,19 @@ def _now() -> str:
 
 
 class Progress:
-    """A progress bar on a terminal, plain lines otherwise, nothing when quiet."""
+    """A progress bar on a terminal, plain lines otherwise, nothing when quiet.
 
-    def __init__(self, total: int, done: int, quiet: bool, stream=None) -> None:
+    The ETA learns from the runs finished so far: their mean duration (as the workers
+    measured it) times the runs left, divided by the runs in parallel. Starting the workers
+    and importing the model therefore do not inflate it, as a rate since the start would.
+    """
+
+    def __init__(self, total: int, done: int, quiet: bool, stream=None, parallel: int = 1):
         self.total, self.done, self.failed = total, done, 0
         self.quiet = quiet
         self.stream = stream or sys.stderr
-        self.start = time.monotonic()
-        self.started_at = done
+        self.parallel = max(1, parallel)
+        self.durations: list[float] = []
         self.last_line = 0.0
         self.bar = None
         if not quiet and self.stream.isatty():
@@ -110,21 +116,29 @@ class Progress:
         elif not quiet:
             print(f"sweep: {done}/{total} runs already done", file=self.stream, flush=True)
 
-    def update(self, failed: bool) -> None:
+    def eta(self) -> float:
+        """Seconds left, from the mean duration of the runs finished so far (NaN before)."""
+        if not self.durations:
+            return float("nan")
+        mean = sum(self.durations) / len(self.durations)
+        return (self.total - self.done) * mean / min(self.parallel, max(self.total - self.done, 1))
+
+    def update(self, failed: bool, seconds: float | None = None) -> None:
         self.done += 1
         self.failed += failed
+        if seconds is not None:
+            self.durations.append(float(seconds))
         if self.bar is not None:
             self.bar.update(1)
-            self.bar.set_postfix(failed=self.failed)
+            self.bar.set_postfix(failed=self.failed, eta=f"{self.eta():.0f}s")
             return
         now = time.monotonic()
-        if self.quiet or (now - self.last_line < 10 and self.done < self.total):
+        first = len(self.durations) == 1
+        if self.quiet or (now - self.last_line < 10 and self.done < self.total and not first):
             return
         self.last_line = now
-        rate = (self.done - self.started_at) / max(now - self.start, 1e-9)
-        eta = (self.total - self.done) / rate if rate > 0 else float("nan")
         print(
-            f"sweep: {self.done}/{self.total} runs, {self.failed} failed, ETA {eta:.0f} s",
+            f"sweep: {self.done}/{self.total} runs, {self.failed} failed, ETA {self.eta():.0f} s",
             file=self.stream,
             flush=True,
         )
@@ -232,7 +246,8 @@ def run_sweep(
         for r in todo
     )  # fmt: skip
     t_start = time.monotonic()
-    progress = Progress(len(runs), len(runs) - len(todo), quiet)
+    parallel = 1 if backend == "serial" else workers
+    progress = Progress(len(runs), len(runs) - len(todo), quiet, parallel=parallel)
     failed = 0
     reasons: Counter = Counter()
     interrupted = False
@@ -242,7 +257,7 @@ def run_sweep(
             failed += bad
             if bad:
                 reasons[result["error"]] += 1
-            progress.update(bad)
+            progress.update(bad, result.get("seconds"))
     except KeyboardInterrupt:
         interrupted = True
     finally:
@@ -322,14 +337,3 @@ def write_summary(
         descriptions=provenance.column_descriptions(),
     )
     return frame
-
-
-def point_label(values: dict[str, Any]) -> str:
-    """A design point named by its values: ``grid_capacity=20, whistle=True``."""
-    return ", ".join(f"{k}={_short(v)}" for k, v in values.items()) or "–"
-
-
-def _short(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
