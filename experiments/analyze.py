@@ -11,6 +11,8 @@ and ``report.md`` tying it together.
 from __future__ import annotations
 
 import json
+import sys
+import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .plan import design_points, salib_problem
+from .plan import design_points, point_label, salib_problem
 from .spec import load_spec
 
 #: Run-level outcomes summarised in the tables (from ``model.summary()``).
@@ -89,17 +91,24 @@ def _save(fig, folder: Path, stem: str) -> list[str]:
     return names
 
 
-def weekly_bands(out: Path, summary: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
-    """Mean and 95 % band per scenario and week, read from the per-run Parquet files."""
+#: Up to this many design points get a panel each in the weekly figures; more are pooled.
+MAX_PANELS = 12
+
+
+def weekly_bands(
+    out: Path, summary: pd.DataFrame, metrics: list[str], by_point: bool = False
+) -> pd.DataFrame:
+    """Mean and 95 % band per scenario (and point) and week, from the per-run Parquet files."""
     import pyarrow.dataset as ds
 
     files = [out / "runs" / f"{r}.parquet" for r in summary.run_id]
     files = [str(f) for f in files if f.is_file()]
     if not files:
         return pd.DataFrame()
+    keys = ["scenario", "point"] if by_point else ["scenario"]
     table = ds.dataset(files, format="parquet").to_table(columns=["run_id", "week", *metrics])
-    weekly = table.to_pandas().merge(summary[["run_id", "scenario"]], on="run_id")
-    grouped = weekly.groupby(["scenario", "week"], sort=False)[metrics]
+    weekly = table.to_pandas().merge(summary[["run_id", *keys]], on="run_id")
+    grouped = weekly.groupby([*keys, "week"], sort=False)[metrics]
     mean, sem, count = grouped.mean(), grouped.sem(), grouped.count()
     tcrit = stats.t.ppf(0.975, np.maximum(count - 1, 1))
     lo = (mean - tcrit * sem).add_suffix("_lo")
@@ -108,23 +117,63 @@ def weekly_bands(out: Path, summary: pd.DataFrame, metrics: list[str]) -> pd.Dat
     return band.reset_index()
 
 
-def plot_series(band: pd.DataFrame, metrics: list[str], folder: Path) -> list[str]:
+def reform_weeks(summary: pd.DataFrame) -> dict[tuple[str, int], list[int]]:
+    """Weeks at which levers switch on, per (scenario, point), from the lever schedules."""
+    if "lever_schedule" not in summary:
+        return {}
+    out = {}
+    for (scenario, point), g in summary.groupby(["scenario", "point"], sort=False):
+        schedule = json.loads(g["lever_schedule"].iloc[0] or "[]")
+        out[(scenario, int(point))] = sorted({int(item["week"]) for item in schedule})
+    return out
+
+
+def plot_series(
+    band: pd.DataFrame,
+    metrics: list[str],
+    folder: Path,
+    labels: dict[int, str] | None = None,
+    markers: dict[tuple[str, int], list[int]] | None = None,
+) -> list[str]:
+    """One figure per metric; with a ``point`` column, one panel per design point (titled
+    by its values). Dashed lines mark the weeks where each scenario's levers switch on."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    markers = markers or {}
+    points = list(dict.fromkeys(band["point"])) if "point" in band else [None]
+    colours = {s: PALETTE[i % len(PALETTE)] for i, s in enumerate(dict.fromkeys(band.scenario))}
+    cols = min(3, len(points))
+    rows = -(-len(points) // cols)
     names = []
     for metric in metrics:
-        fig, ax = plt.subplots(figsize=(7, 3.8))
-        for i, (scenario, g) in enumerate(band.groupby("scenario", sort=False)):
-            colour = PALETTE[i % len(PALETTE)]
-            ax.plot(g.week, g[metric], color=colour, label=scenario, lw=1.6)
-            ax.fill_between(g.week, g[f"{metric}_lo"], g[f"{metric}_hi"], color=colour, alpha=0.2)
-        ax.set_xlabel("week")
-        ax.set_ylabel(metric.replace("_", " "))
-        ax.set_title(f"{metric.replace('_', ' ')}: mean and 95 % band across runs")
-        ax.legend(fontsize=8, frameon=False)
+        fig, axes = plt.subplots(rows, cols, figsize=(7 if cols == 1 else 4.2 * cols, 3.8 * rows),
+                                 squeeze=False, sharey=True)  # fmt: skip
+        for ax, point in zip(axes.flat, points):
+            part = band if point is None else band[band.point == point]
+            marked = False
+            for scenario, g in part.groupby("scenario", sort=False):
+                colour = colours[scenario]
+                ax.plot(g.week, g[metric], color=colour, label=scenario, lw=1.6)
+                ax.fill_between(g.week, g[f"{metric}_lo"], g[f"{metric}_hi"], color=colour,
+                                alpha=0.2)  # fmt: skip
+                pts = [point] if point is not None else sorted({p for s, p in markers
+                                                                if s == scenario})  # fmt: skip
+                for week in sorted({w for p in pts for w in markers.get((scenario, p), [])}):
+                    ax.axvline(week, color=colour, ls="--", lw=1,
+                               label=None if marked else "levers switch on")  # fmt: skip
+                    marked = True
+            ax.set_xlabel("week")
+            if point is not None:
+                ax.set_title((labels or {}).get(point, f"point {point}"), fontsize=9)
+        for ax in axes.flat[len(points) :]:
+            ax.set_visible(False)
+        axes[0][0].set_ylabel(metric.replace("_", " "))
+        axes[0][0].legend(fontsize=8, frameon=False)
+        fig.suptitle(f"{metric.replace('_', ' ')}: mean and 95 % band across runs")
+        fig.tight_layout()
         names += _save(fig, folder, f"weekly_{metric}")
         plt.close(fig)
     return names
@@ -235,8 +284,19 @@ def _with_ci(frame: pd.DataFrame, by: list[str], outcomes) -> pd.DataFrame:
     return out
 
 
-def analyze(out: str | Path, outcome: str = "participation_end") -> Path:
-    """Analyse the sweep in ``out``; return the path of the Markdown report."""
+def analyze(out: str | Path, outcome: str = "participation_end", progress: bool = False) -> Path:
+    """Analyse the sweep in ``out``; return the path of the Markdown report.
+
+    With ``progress``, each stage is announced on stderr as it starts (reading the weekly
+    files of a large sweep and PRIM can take a while).
+    """
+    start = time.monotonic()
+
+    def stage(text: str) -> None:
+        if progress:
+            print(f"analyze: {text} ({time.monotonic() - start:.0f} s)", file=sys.stderr,
+                  flush=True)  # fmt: skip
+
     out = Path(out)
     if not (out / "summary.parquet").is_file():
         raise ValueError(f"{out} has no summary.parquet: run `civicloop sweep SPEC --out {out}`")
@@ -253,28 +313,42 @@ def analyze(out: str | Path, outcome: str = "participation_end") -> Path:
         raise ValueError(f"unknown outcome {outcome!r}; choose one of {', '.join(OUTCOMES)}")
     folder = out / "analysis"
     folder.mkdir(exist_ok=True)
+    stage(f"{len(summary)} finished runs of {len(summary_all)}: tables")
     scenarios = list(dict.fromkeys(summary.scenario))
     reference = "baseline" if "baseline" in scenarios else scenarios[0]
+    labels = {i: point_label(v) for i, v in enumerate(design_points(spec))}
     by_scenario = summarise(summary, ["scenario"])
     by_point = summarise(summary, ["scenario", "point"])
+    by_point.insert(2, "point_values", by_point.point.map(labels))
     by_scenario.to_csv(folder / "by_scenario.csv", index=False)
     by_point.to_csv(folder / "by_point.csv", index=False)
     effects = {o: scenario_effects(summary, reference, o) for o in (outcome, "budget_spent_total")}
     figures: list[str] = []
     metrics = [m for m in SERIES if m in spec.metrics]
-    band = weekly_bands(out, summary, metrics) if metrics else pd.DataFrame()
+    n_points = summary.point.nunique()
+    per_point = 1 < n_points <= MAX_PANELS
+    if metrics:
+        stage(f"weekly series of {len(summary)} runs")
+    band = weekly_bands(out, summary, metrics, by_point=per_point) if metrics else pd.DataFrame()
     if not band.empty:
-        figures += plot_series(band, metrics, folder)
+        stage("weekly figures")
+        figures += plot_series(band, metrics, folder, labels, reform_weeks(summary))
     if len(scenarios) > 1:
         figures += plot_effects(effects[outcome], outcome, reference, folder)
         effects[outcome].to_csv(folder / f"effects_{outcome}.csv", index=False)
+    stage("sensitivity")
     sens = sensitivity(spec, summary, outcome)
     if sens is not None:
         sens.to_csv(folder / f"sensitivity_{outcome}.csv", index=False)
     prim_result = None
     if spec.design is not None or len(spec.sweep) > 1:
+        stage("scenario discovery (PRIM)")
         threshold = float(spec.analysis.get("threshold", summary[outcome].median()))
         prim_result = discover(spec, summary, outcome, threshold)
+    window = (
+        int(summary["end_window_weeks"].min()) if "end_window_weeks" in summary
+        else min(13, spec.weeks)
+    )  # fmt: skip
 
     lines = [
         f"# {spec.name}: analysis",
@@ -289,7 +363,9 @@ def analyze(out: str | Path, outcome: str = "participation_end") -> Path:
         f"{manifest.get('versions', {}).get('mesa')}",
         "",
         "Figures are means across runs with 95 % confidence intervals (t-based, across "
-        "replicates and points).",
+        f"replicates and points). Outcomes ending in `_end` are means over the last {window} "
+        f"week{'s' if window != 1 else ''} of each run. Column definitions: "
+        "docs/EXPERIMENTS.md.",
         "",
         "## Outcomes by scenario",
         "",
@@ -321,8 +397,9 @@ def analyze(out: str | Path, outcome: str = "participation_end") -> Path:
         lines += [
             "## Outcomes by scenario and point",
             "",
-            markdown_table(_with_ci(by_point, ["scenario", "point"], (outcome,))),
-            "Point parameters are in `summary.parquet` (one column per parameter).",
+            markdown_table(_with_ci(by_point, ["scenario", "point", "point_values"], (outcome,))),
+            "Each point's parameters are also in `summary.parquet` (one column per parameter, "
+            "and `point_label`).",
             "",
         ]
     if sens is not None:
@@ -350,6 +427,8 @@ def analyze(out: str | Path, outcome: str = "participation_end") -> Path:
     if figures:
         lines += ["## Figures", ""]
         lines += [f"![{f}]({f})" for f in figures if f.endswith(".png")]
-    report = folder / "report.md"
+    # one report per outcome: analysing another outcome does not overwrite the first
+    report = folder / ("report.md" if outcome == "participation_end" else f"report_{outcome}.md")
     report.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    stage("done")
     return report

@@ -7,14 +7,18 @@ import json
 import resource
 import sys
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from model import SCENARIOS, CommunityModel
-from model.network import NetworkFileError
+# only the registry here: Mesa, pandas, the dashboard and Dask are imported by the commands
+# that need them, so that `--help`, `params` and spec checks start in a fraction of a second
 from model.params import GROUPS, PARAMS, ParameterError, parse_value
+from model.scenarios import SCENARIOS
 
-from . import results
+if TYPE_CHECKING:
+    from model import CommunityModel
 
 
 def _parse_sets(items: Sequence[str]) -> dict:
@@ -55,21 +59,29 @@ def cmd_params(args: argparse.Namespace) -> int:
 
 
 def _model_from_args(args: argparse.Namespace) -> CommunityModel:
+    from model import CommunityModel
+
     return CommunityModel(scenario=args.scenario, rng=args.seed, **_parse_sets(args.set))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run one scenario and print its summary; optionally save the weekly series."""
+    from . import provenance, results
+
     if args.out:
-        results.check_output_path(args.out)
+        results.check_output_path(args.out, force=args.force)
     model = _model_from_args(args)
+    record = provenance.from_model(model, args.seed, weeks=args.steps)
+    horizon_warning(record["lever_schedule"], args.steps, strict=True)
     for _ in range(args.steps):
         model.step()
-    s = model.summary()
+    s = results.run_summary(model)
     print(f"scenario {args.scenario}, seed {args.seed}, {model.n} residents, {args.steps} weeks")
+    print(f"overrides          {provenance.overrides_text(record['overrides'])}")
+    print(f"lever schedule     {provenance.schedule_text(record['lever_schedule'])}")
     print(
         f"participation      {s['participation_start']:.3f} (week 0) -> "
-        f"{s['participation_end']:.3f} (last 13 weeks)"
+        f"{s['participation_end']:.3f} ({_window_text(s)})"
     )
     print(
         f"completion rate    {s['completion_rate_end']:.3f}   satisfaction rate "
@@ -85,13 +97,45 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"{s['budget_spent_total']:.1f} (10k CNY)"
     )
     if args.out:
-        frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        frame = results.tidy_weekly(model.datacollector.get_model_vars_dataframe())
+        frame = frame.reset_index(drop=True)
         frame.insert(0, "week", range(len(frame)))
         frame.insert(0, "seed", args.seed)
         frame.insert(0, "scenario", args.scenario)
-        path = results.write_frame(frame, args.out)
+        cols = provenance.columns(record)
+        for name in ("overrides", "lever_schedule", "civicloop_version", "git_commit"):
+            frame[name] = cols[name]
+        path = results.write_frame(
+            frame,
+            args.out,
+            metadata=provenance.parquet_metadata(record),
+            descriptions=provenance.column_descriptions(),
+        )
         print(f"weekly series written to {path}")
     return 0
+
+
+def _window_text(summary: dict) -> str:
+    weeks = int(summary.get("end_window_weeks", 13))
+    return f"mean of the last {weeks} week{'s' if weeks != 1 else ''}"
+
+
+def horizon_warning(schedule: list[dict], weeks: int, strict: bool) -> str | None:
+    """A lever switching on at or after the last simulated week never acts: say so.
+
+    ``strict`` (a single run) makes it an error; a sweep that varies the reform week on
+    purpose gets a warning instead.
+    """
+    late = sorted({item["week"] for item in schedule if item["week"] >= weeks})
+    if not late:
+        return None
+    text = (
+        f"levers switch on at week {', '.join(map(str, late))}, but the run has only {weeks} "
+        f"weeks (0–{weeks - 1}): they would never act"
+    )
+    if strict:
+        raise ValueError(text + "; run more --steps or set reform_week lower")
+    return text
 
 
 def bench_dashboard(args: argparse.Namespace) -> int:
@@ -130,6 +174,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     """Time the whole model (construction and steps) and report peak memory as one JSON line."""
     if args.dashboard:
         return bench_dashboard(args)
+    from model import CommunityModel
+
     t0 = time.perf_counter()
     params = {"n_residents": args.residents, **_parse_sets(args.set)}
     model = CommunityModel(rng=args.seed, **params)
@@ -160,6 +206,14 @@ def cmd_docs(args: argparse.Namespace) -> int:
         raise ValueError(f"{path} not found: pass --odd PATH to the ODD document")
     changed = docs.update_odd(path)
     print(f"{path}: {'updated' if changed else 'already up to date'}")
+    experiments_md = path.parent / "EXPERIMENTS.md"
+    if experiments_md.is_file():
+        from . import provenance
+
+        old = experiments_md.read_text(encoding="utf-8")
+        docs.write_block(experiments_md, "columns", provenance.columns_markdown())
+        changed = experiments_md.read_text(encoding="utf-8") != old
+        print(f"{experiments_md}: {'updated' if changed else 'already up to date'}")
     return 0
 
 
@@ -173,7 +227,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
     if args.dry_run:
         for run in plan_runs(spec):
-            print(json.dumps(run.as_dict(), ensure_ascii=False, default=str))
+            print(json.dumps(run.resolved(), ensure_ascii=False, default=str))
         return 0
     if not args.out:
         raise ValueError("--out DIR is required (except with --dry-run)")
@@ -203,6 +257,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             f"{args.out}/summary.parquet (column 'error'); re-run the command to retry them",
             file=sys.stderr,
         )
+        reasons = counts.get("reasons", [])
+        for reason, n in reasons[:5]:
+            print(f"  {n} × {reason}", file=sys.stderr)
+        if len(reasons) > 5:
+            print(f"  … and {len(reasons) - 5} other reasons", file=sys.stderr)
         return 3
     return 0
 
@@ -211,7 +270,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     """Means with 95 % CIs, figures, sensitivity and scenario discovery for a sweep folder."""
     from .analyze import analyze
 
-    report = analyze(args.dir, outcome=args.outcome)
+    report = analyze(args.dir, outcome=args.outcome, progress=not args.quiet)
     print(f"report written to {report}")
     return 0
 
@@ -308,6 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scenario", default="baseline", help="named scenario (baseline)")
     common(p)
     p.add_argument("--out", help="save the weekly series to FILE.parquet or FILE.csv")
+    p.add_argument("--force", action="store_true", help="replace --out if it already exists")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("bench", help="time the model; prints one JSON line")
@@ -332,6 +392,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir", help="the --out folder of `civicloop sweep`")
     p.add_argument("--outcome", default="participation_end",
                    help="run-level outcome to analyse (participation_end)")  # fmt: skip
+    p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser("dashboard", help="start the dashboard for policy staff (Solara)")
@@ -369,12 +430,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """civicloop's own warnings as one plain line; others as Python shows them."""
+    if category.__module__.startswith("experiments"):
+        print(f"civicloop: warning: {message}", file=file or sys.stderr)
+    else:
+        _default_showwarning(message, category, filename, lineno, file, line)
+
+
+_default_showwarning = warnings.showwarning
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    warnings.showwarning = _show_warning
     try:
         return args.func(args)
-    except (ParameterError, NetworkFileError, ValueError) as exc:
+    except ValueError as exc:  # ParameterError, NetworkFileError, SpecError among them
         print(f"civicloop: error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. `civicloop sweep --dry-run | head`

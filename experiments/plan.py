@@ -10,6 +10,7 @@ random stream, which makes paired comparisons sharp.
 from __future__ import annotations
 
 import itertools
+import warnings
 import zlib
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +45,27 @@ class Run:
             "params": self.params,
             "interventions": list(self.interventions),
         }
+
+    def resolved(self) -> dict[str, Any]:
+        """``as_dict()`` plus what the run will do: its lever schedule (the scenario's levers
+        at reform_week, then the interventions) and the levers in effect once it has run."""
+        from .provenance import lever_schedule, levers_after
+
+        schedule = lever_schedule(self.base_scenario, self.params, self.interventions)
+        return {
+            **self.as_dict(),
+            "lever_schedule": schedule,
+            "levers": levers_after(self.params, schedule),
+        }
+
+
+def point_label(values: dict[str, Any]) -> str:
+    """A design point named by its values: ``grid_capacity=20, whistle=True`` (``–``: none)."""
+    return ", ".join(f"{k}={_short(v)}" for k, v in values.items()) or "–"
+
+
+def _short(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def salib_problem(design: dict[str, Any]) -> dict[str, Any]:
@@ -124,6 +146,65 @@ def check_plan(spec: ExperimentSpec, points: list[dict[str, Any]]) -> None:
             except ParameterError as exc:
                 where = f" at point {values}" if values else ""
                 raise SpecError(f"{spec.source}: scenarios.{sc.name}{where}: {exc}") from None
+    check_horizon(spec, points)
+    check_network_files(spec, points)
+
+
+class PlanWarning(UserWarning):
+    """A plan that runs but may not do what was meant (shown, not refused)."""
+
+
+def check_horizon(spec: ExperimentSpec, points: list[dict[str, Any]]) -> None:
+    """Levers that would switch on after the last week never act.
+
+    Refused, unless the spec varies ``reform_week`` on purpose (a sweep or design over it):
+    then the points past the horizon are reported as a warning and run as planned.
+    """
+    from .provenance import lever_schedule
+
+    swept = "reform_week" in spec.sweep or (
+        spec.design is not None and "reform_week" in spec.design["parameters"]
+    )
+    late = []
+    for sc in spec.scenarios:
+        for values in points:
+            params = {**spec.base, **sc.params, **values}
+            for item in lever_schedule(sc.base, params, sc.interventions):
+                if item["week"] >= spec.weeks:
+                    late.append((sc.name, values, item["week"]))
+    if not late:
+        return
+    name, values, week = late[0]
+    at = f" at point {values}" if values else ""
+    text = (
+        f"{spec.source}: scenarios.{name}{at}: levers switch on at week {week}, but runs last "
+        f"{spec.weeks} weeks (0–{spec.weeks - 1}), so they would never act"
+        + (f" ({len(late)} scenario/point combinations in all)" if len(late) > 1 else "")
+    )
+    if swept:
+        warnings.warn(text, PlanWarning, stacklevel=3)
+    else:
+        raise SpecError(text + "; raise `weeks` or lower `reform_week`")
+
+
+def check_network_files(spec: ExperimentSpec, points: list[dict[str, Any]]) -> None:
+    """Open and check every network file the runs would read, before any run starts."""
+    from model.network import NetworkFileError, load_network_file
+    from model.params import defaults
+
+    seen = set()
+    for sc in spec.scenarios:
+        for values in points:
+            params = {**defaults(), **spec.base, **sc.params, **values}
+            key = (params["network_file"], params["building_size"],
+                   params["buildings_per_compound"])  # fmt: skip
+            if not params["network_file"] or key in seen:
+                continue
+            seen.add(key)
+            try:
+                load_network_file(params)
+            except NetworkFileError as exc:
+                raise SpecError(f"{spec.source}: scenarios.{sc.name}: {exc}") from None
 
 
 def plan_runs(spec: ExperimentSpec) -> list[Run]:

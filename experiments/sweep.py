@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import json
 import resource
-import subprocess
 import sys
 import time
 import traceback
+from collections import Counter
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -30,14 +29,12 @@ import pandas as pd
 
 from model import PARAMS, CommunityModel
 
-from . import executors, results
-from .plan import Run, plan_runs
+from . import executors, provenance, results
+from .plan import Run, plan_runs, point_label
+from .provenance import git_commit, package_versions
 from .spec import ExperimentSpec
 
-PACKAGES = (
-    "civicloop", "mesa", "numpy", "scipy", "networkx", "pandas", "pyarrow", "dask",
-    "distributed", "SALib",
-)  # fmt: skip
+__all__ = ["SweepError", "git_commit", "package_versions", "run_sweep", "write_summary"]
 
 
 class SweepError(RuntimeError):
@@ -57,20 +54,29 @@ def execute(task: dict[str, Any]) -> dict[str, Any]:
             rng=run["seed"],
             **run["params"],
         )
+        record = provenance.from_model(model, run["seed"], weeks=task["weeks"])
+        record.update(task.get("code") or {})  # the coordinator's version and commit
         for _ in range(task["weeks"]):
             model.step()
         frame = model.datacollector.get_model_vars_dataframe()[task["metrics"]]
-        frame = frame.reset_index(drop=True)
+        frame = results.tidy_weekly(frame).reset_index(drop=True)
         frame.insert(0, "week", range(len(frame)))
         frame.insert(0, "run_id", run["run_id"])
-        results.write_frame(frame, runs_dir / f"{run['run_id']}.parquet")
-        row.update(model.summary())
+        results.write_frame(
+            frame,
+            runs_dir / f"{run['run_id']}.parquet",
+            metadata=provenance.parquet_metadata({"run_id": run["run_id"], **record}),
+            descriptions=provenance.column_descriptions(),
+        )
+        row.update(results.run_summary(model))
+        row.update(civicloop_version=record["civicloop_version"], git_commit=record["git_commit"])
     except Exception as exc:  # recorded, never fatal to the sweep
         row.update(status="failed", error=f"{type(exc).__name__}: {exc}")
         row["traceback"] = traceback.format_exc(limit=5)
     row["seconds"] = round(time.perf_counter() - start, 4)
     results.write_json(row, Path(task["out"]) / "status" / f"{run['run_id']}.json")
-    return {"run_id": run["run_id"], "status": row["status"], "error": row["error"]}
+    return {"run_id": run["run_id"], "status": row["status"], "error": row["error"],
+            "seconds": row["seconds"]}  # fmt: skip
 
 
 def is_done(out: Path, run_id: str) -> bool:
@@ -83,44 +89,24 @@ def is_done(out: Path, run_id: str) -> bool:
         return False
 
 
-def package_versions() -> dict[str, str]:
-    out = {"python": sys.version.split()[0]}
-    for name in PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
-
-
-def git_commit() -> str:
-    root = Path(__file__).resolve().parents[1]
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=root, capture_output=True, text=True, timeout=5,
-        ).stdout.strip()  # fmt: skip
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return (commit + ("-dirty" if dirty else "")) if commit else "unknown"
-
-
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class Progress:
-    """A progress bar on a terminal, plain lines otherwise, nothing when quiet."""
+    """A progress bar on a terminal, plain lines otherwise, nothing when quiet.
 
-    def __init__(self, total: int, done: int, quiet: bool, stream=None) -> None:
+    The ETA learns from the runs finished so far: their mean duration (as the workers
+    measured it) times the runs left, divided by the runs in parallel. Starting the workers
+    and importing the model therefore do not inflate it, as a rate since the start would.
+    """
+
+    def __init__(self, total: int, done: int, quiet: bool, stream=None, parallel: int = 1):
         self.total, self.done, self.failed = total, done, 0
         self.quiet = quiet
         self.stream = stream or sys.stderr
-        self.start = time.monotonic()
-        self.started_at = done
+        self.parallel = max(1, parallel)
+        self.durations: list[float] = []
         self.last_line = 0.0
         self.bar = None
         if not quiet and self.stream.isatty():
@@ -130,21 +116,29 @@ class Progress:
         elif not quiet:
             print(f"sweep: {done}/{total} runs already done", file=self.stream, flush=True)
 
-    def update(self, failed: bool) -> None:
+    def eta(self) -> float:
+        """Seconds left, from the mean duration of the runs finished so far (NaN before)."""
+        if not self.durations:
+            return float("nan")
+        mean = sum(self.durations) / len(self.durations)
+        return (self.total - self.done) * mean / min(self.parallel, max(self.total - self.done, 1))
+
+    def update(self, failed: bool, seconds: float | None = None) -> None:
         self.done += 1
         self.failed += failed
+        if seconds is not None:
+            self.durations.append(float(seconds))
         if self.bar is not None:
             self.bar.update(1)
-            self.bar.set_postfix(failed=self.failed)
+            self.bar.set_postfix(failed=self.failed, eta=f"{self.eta():.0f}s")
             return
         now = time.monotonic()
-        if self.quiet or (now - self.last_line < 10 and self.done < self.total):
+        first = len(self.durations) == 1
+        if self.quiet or (now - self.last_line < 10 and self.done < self.total and not first):
             return
         self.last_line = now
-        rate = (self.done - self.started_at) / max(now - self.start, 1e-9)
-        eta = (self.total - self.done) / rate if rate > 0 else float("nan")
         print(
-            f"sweep: {self.done}/{self.total} runs, {self.failed} failed, ETA {eta:.0f} s",
+            f"sweep: {self.done}/{self.total} runs, {self.failed} failed, ETA {self.eta():.0f} s",
             file=self.stream,
             flush=True,
         )
@@ -162,16 +156,40 @@ def prepare(spec: ExperimentSpec, out: Path) -> dict[str, Any]:
             old = json.loads(manifest_path.read_text(encoding="utf-8"))
         except ValueError:
             raise SweepError(f"{manifest_path} is unreadable; use a new --out folder") from None
-        if old.get("fingerprint") != spec.fingerprint:
+        changes = spec_differences(old.get("spec", {}), _as_json(spec.raw))
+        if old.get("fingerprint") != spec.fingerprint or changes:
+            shown = "\n".join(f"  {c}" for c in changes[:20])
+            more = f"\n  … and {len(changes) - 20} more" if len(changes) > 20 else ""
             raise SweepError(
-                f"{out} holds results of a different spec ({old.get('name')!r}, fingerprint "
-                f"{old.get('fingerprint')}; this spec: {spec.fingerprint}). Use a new --out "
-                "folder, or delete the old one to start over."
+                f"{out} holds results of a different spec ({old.get('name')!r}); it differs "
+                f"from this one ({spec.name!r}) in:\n{shown}{more}\nUse a new --out folder, "
+                "or delete the old one to start over."
             )
         return old
     if out.exists() and any(out.iterdir()):
         raise SweepError(f"{out} is not empty and holds no sweep manifest; choose another folder")
     return {}
+
+
+def _as_json(value: Any) -> Any:
+    """The spec as it reads back from manifest.json (TOML dates become strings)."""
+    return json.loads(json.dumps(value, default=str))
+
+
+def spec_differences(old: Any, new: Any, path: str = "") -> list[str]:
+    """Every key where two specs differ, as ``key: old → new`` lines (name included)."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        out = []
+        for key in list(old) + [k for k in new if k not in old]:
+            where = f"{path}.{key}" if path else key
+            if key not in new:
+                out.append(f"{where}: {old[key]!r} → (absent)")
+            elif key not in old:
+                out.append(f"{where}: (absent) → {new[key]!r}")
+            else:
+                out += spec_differences(old[key], new[key], where)
+        return out
+    return [] if old == new else [f"{path or 'spec'}: {old!r} → {new!r}"]
 
 
 def run_sweep(
@@ -186,6 +204,7 @@ def run_sweep(
     """Execute every run of ``spec`` not yet done in ``out``; return counts."""
     out = Path(out)
     executor = executors.get(backend)
+    runs = plan_runs(spec)  # checks the plan (network files included) before writing anything
     previous = prepare(spec, out)
     for folder in (out / "runs", out / "status"):
         folder.mkdir(parents=True, exist_ok=True)
@@ -193,7 +212,6 @@ def run_sweep(
             stale.unlink(missing_ok=True)
     if spec_text is not None and not (out / "spec.toml").exists():
         (out / "spec.toml").write_text(spec_text, encoding="utf-8")
-    runs = plan_runs(spec)
     todo = [r for r in runs if not is_done(out, r.run_id)]
     versions, commit = package_versions(), git_commit()  # git and metadata: ask once
     manifest = {
@@ -221,25 +239,31 @@ def run_sweep(
         )
         manifest["git_commit"], manifest["versions"] = previous["git_commit"], previous["versions"]
     results.write_json(manifest, out / "manifest.json")
+    code = {"civicloop_version": versions["civicloop"], "git_commit": commit}
     tasks = (
-        {"run": r.as_dict(), "weeks": spec.weeks, "metrics": spec.metrics, "out": str(out)}
+        {"run": r.as_dict(), "weeks": spec.weeks, "metrics": spec.metrics, "out": str(out),
+         "code": code}
         for r in todo
-    )
+    )  # fmt: skip
     t_start = time.monotonic()
-    progress = Progress(len(runs), len(runs) - len(todo), quiet)
+    parallel = 1 if backend == "serial" else workers
+    progress = Progress(len(runs), len(runs) - len(todo), quiet, parallel=parallel)
     failed = 0
+    reasons: Counter = Counter()
     interrupted = False
     try:
         for result in executor(execute, tasks, workers=workers, scheduler=scheduler):
             bad = result["status"] != "ok"
             failed += bad
-            progress.update(bad)
+            if bad:
+                reasons[result["error"]] += 1
+            progress.update(bad, result.get("seconds"))
     except KeyboardInterrupt:
         interrupted = True
     finally:
         progress.close()
         # even when interrupted: what is done is summarised, and the next call resumes
-        write_summary(runs, out / "status", out / "summary.parquet")
+        write_summary(runs, out / "status", out / "summary.parquet", spec=spec, manifest=manifest)
     if interrupted:
         results.write_json(manifest, out / "manifest.json")
         raise KeyboardInterrupt
@@ -251,24 +275,43 @@ def run_sweep(
     manifest["sessions"][-1]["coordinator_peak_rss_mb"] = round(peak, 1)
     manifest["sessions"][-1]["seconds"] = round(time.monotonic() - t_start, 2)
     results.write_json(manifest, out / "manifest.json")
-    return {"planned": len(runs), "ran": len(todo), "failed": failed}
+    return {"planned": len(runs), "ran": len(todo), "failed": failed,
+            "reasons": reasons.most_common()}  # fmt: skip
 
 
-def write_summary(runs: list[Run], status_dir: Path, path: Path) -> pd.DataFrame:
-    """One row per planned run: identity, parameters, seed and its summary (or error)."""
+def write_summary(
+    runs: list[Run],
+    status_dir: Path,
+    path: Path,
+    spec: ExperimentSpec | None = None,
+    manifest: dict[str, Any] | None = None,
+) -> pd.DataFrame:
+    """One row per planned run: identity, parameters, seed, provenance, summary (or error).
+
+    The Parquet file's metadata holds the spec, the code that ran it and each run's
+    overrides and lever schedule (``civicloop.*`` keys).
+    """
     varying = sorted({k for r in runs for k in r.params})
-    rows = []
+    weeks = spec.weeks if spec is not None else None
+    rows, overrides, schedules = [], {}, {}
     for r in runs:
+        record = provenance.describe(
+            r.base_scenario, r.seed, r.params, r.interventions, weeks=weeks,
+            code={"civicloop_version": "", "git_commit": ""},
+        )  # fmt: skip
+        overrides[r.run_id], schedules[r.run_id] = record["overrides"], record["lever_schedule"]
         row: dict[str, Any] = {
             "run_id": r.run_id,
             "scenario": r.scenario,
             "base_scenario": r.base_scenario,
             "point": r.point,
+            "point_label": point_label(r.point_values),
             "replicate": r.replicate,
             "seed": r.seed,
         }
         for name in varying:
             row[name] = r.params.get(name, PARAMS[name].default)
+        row.update(provenance.columns(record))
         marker = status_dir / f"{r.run_id}.json"
         if marker.is_file():
             data = json.loads(marker.read_text(encoding="utf-8"))
@@ -279,5 +322,18 @@ def write_summary(runs: list[Run], status_dir: Path, path: Path) -> pd.DataFrame
             row.update(status="not_run", error="")
         rows.append(row)
     frame = pd.DataFrame(rows)
-    results.write_frame(frame, path)
+    for name in results.INTEGER_SUMMARY:  # counts stay integers (nullable: failed runs)
+        if name in frame:
+            frame[name] = frame[name].round().astype("Int64")
+    meta = {"overrides": overrides, "lever_schedules": schedules}
+    if spec is not None:
+        meta.update(spec_name=spec.name, fingerprint=spec.fingerprint, spec=spec.raw)
+    if manifest is not None:
+        meta.update(versions=manifest.get("versions"), git_commit=manifest.get("git_commit"))
+    results.write_frame(
+        frame,
+        path,
+        metadata=provenance.parquet_metadata(meta),
+        descriptions=provenance.column_descriptions(),
+    )
     return frame

@@ -16,11 +16,11 @@ not an assumed start.
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 import mesa
 import numpy as np
+from mesa.experimental.scenarios import Scenario
 
 from . import departments, network
 from .agents import DEPARTMENTS, Department, GridWorker, PartyMember, Resident
@@ -41,7 +41,7 @@ from .needs import department_demand, need_rate, needs_arise, new_problems
 from .outcomes import end_cases, fix_shared, outcomes_reach_residents, word_of_mouth
 from .outreach import party_members_reach_out
 from .params import PARAMS, ParameterError, defaults, validate
-from .scenarios import SCENARIOS
+from .scenarios import SCENARIOS, resolve_scenario
 from .state import AT_DEPARTMENT, AT_GRID, NEVER, RETIRED, WORKING, YOUTH, Cases, Residents
 from .stats import members, sigmoid
 
@@ -65,8 +65,8 @@ class CommunityModel(mesa.Model):
     """Residents, Party members, grid workers and departments on a neighbourhood network.
 
     Args:
-        scenario: a name from :data:`model.scenarios.SCENARIOS`; its levers switch on at
-            ``reform_week``.
+        scenario: a name from :data:`model.scenarios.SCENARIOS` (its levers switch on at
+            ``reform_week``) or a Mesa Scenario such as ``CivicScenario(...)``.
         interventions: extra schedule, ``[{"week": 52, "set": {"feedback_prob": 0.9}}]``.
         rng: seed for Mesa's random number generators (int or None).
         **params: any parameter of the registry (``civicloop params`` lists them).
@@ -74,26 +74,22 @@ class CommunityModel(mesa.Model):
 
     def __init__(
         self,
-        scenario: str = "baseline",
+        scenario: str | Scenario = "baseline",
         interventions: list[dict[str, Any]] | None = None,
         rng: int | np.random.Generator | None = None,
         **params: Any,
     ) -> None:
         if "seed" in params:
             raise ParameterError("pass the seed as rng=..., not seed=...")
-        if scenario not in SCENARIOS:
-            close = difflib.get_close_matches(str(scenario), SCENARIOS, n=3, cutoff=0.4)
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
-            raise ParameterError(
-                f"unknown scenario {scenario!r}{hint} (known: {', '.join(SCENARIOS)})"
-            )
-        super().__init__(rng=rng)
-        self.scenario_name = scenario
+        # a name or a Mesa Scenario (SolaraViz's Reset passes one) → name, week-0 values
+        name, params, mesa_scenario = resolve_scenario(scenario, params, rng)
+        super().__init__(rng=mesa_scenario.rng, scenario=mesa_scenario)
+        self.scenario_name = name
         self.params: dict[str, Any] = defaults()
-        self.params.update(validate(params))
+        self.params.update(params)
         self._explicit = set(params)
         check_consistency(self.params)
-        self.schedule_of_levers = self._build_schedule(scenario, interventions)
+        self.schedule_of_levers = self._build_schedule(name, interventions)
 
         self._build_neighbourhood()
         self._build_residents()
@@ -373,6 +369,17 @@ class CommunityModel(mesa.Model):
     def graph(self):
         """The social network as a networkx graph (built on request; large at scale)."""
         return network.to_networkx(self.neighbourhood)
+
+    @property
+    def grid(self):
+        """The social network as a Mesa space (``model.space``), built on first use.
+
+        Mesa's ``make_space_component`` draws ``model.grid``; see :mod:`model.space`. The
+        grid worker serving each resident is ``grid_index``.
+        """
+        from .space import network_space
+
+        return network_space(self)
 
     def case_counts(self) -> dict[str, int]:
         """Every case since week 0 (open ones carried over from the burn-in included), by state."""

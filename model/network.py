@@ -20,6 +20,7 @@ __all__ = [
     "Neighbourhood",
     "FILE_ATTRIBUTES",
     "generate",
+    "load_network_file",
     "read_network_file",
     "to_networkx",
 ]
@@ -141,9 +142,7 @@ def adjacency_from_edges(n: int, u: np.ndarray, v: np.ndarray) -> sp.csr_array:
 def generate(rng: np.random.Generator, params: dict) -> Neighbourhood:
     """Build the neighbourhood from parameters: a file if given, else a generated network."""
     if params["network_file"]:
-        return read_network_file(
-            params["network_file"], params["building_size"], params["buildings_per_compound"]
-        )
+        return load_network_file(params)
     n = params["n_residents"]
     building, compound = nested_layout(n, params["building_size"], params["buildings_per_compound"])
     if params["network_kind"] == "watts_strogatz":
@@ -158,6 +157,22 @@ def generate(rng: np.random.Generator, params: dict) -> Neighbourhood:
             params["ties_community"],
         )
     return Neighbourhood(building, compound, adjacency_from_edges(n, u, v))
+
+
+def load_network_file(params: dict) -> Neighbourhood:
+    """Read ``params["network_file"]`` for a model: as :func:`read_network_file`, and the
+    community must be at least as large as the smallest ``n_residents`` allowed."""
+    from .params import PARAMS
+
+    path = params["network_file"]
+    hood = read_network_file(path, params["building_size"], params["buildings_per_compound"])
+    minimum = int(PARAMS["n_residents"].low)
+    if hood.n < minimum:
+        raise NetworkFileError(
+            f"{path}: the network has {hood.n} households; a community needs at least "
+            f"{minimum} (the smallest n_residents allowed)"
+        )
+    return hood
 
 
 _HEADERS = {("source", "target"), ("src", "dst"), ("from", "to"), ("u", "v"), ("node1", "node2")}
@@ -181,8 +196,41 @@ def _read_edge_lines(path: Path, delimiter: str | None) -> list[tuple[str, str]]
                 )
             if not edges and tuple(f.lower() for f in fields) in _HEADERS:
                 continue
+            if fields[0] == fields[1]:
+                raise NetworkFileError(
+                    f"{path}, line {number}: node {fields[0]!r} is tied to itself; a tie "
+                    "joins two different households"
+                )
             edges.append((fields[0], fields[1]))
     return edges
+
+
+def _check_graphml_nodes(path: Path) -> None:
+    """Refuse edges to nodes the file never declares (networkx would invent them)."""
+    import xml.etree.ElementTree as ET
+
+    declared, missing = set(), {}
+    try:
+        events = ET.iterparse(path, events=("end",))
+        for _, elem in events:
+            tag = elem.tag.rsplit("}", 1)[-1]
+            if tag == "node":
+                declared.add(elem.get("id"))
+            elif tag == "edge":
+                for end in (elem.get("source"), elem.get("target")):
+                    missing.setdefault(end, len(missing))
+            if tag in ("node", "edge"):
+                elem.clear()
+    except ET.ParseError:
+        return  # malformed XML: networkx's own message says where
+    undeclared = sorted((k for k in missing if k not in declared), key=missing.get)
+    if undeclared:
+        shown = ", ".join(repr(x) for x in undeclared[:5])
+        more = f" and {len(undeclared) - 5} more" if len(undeclared) > 5 else ""
+        raise NetworkFileError(
+            f"{path}: edges refer to {len(undeclared)} node(s) that are not declared as "
+            f"<node>: {shown}{more}; declare every household as a node"
+        )
 
 
 def _as_bool(path, node, name, value) -> bool:
@@ -217,6 +265,7 @@ def read_network_file(path, building_size: int = 40, buildings_per_compound: int
     suffix = path.suffix.lower()
     try:
         if suffix in (".graphml", ".xml"):
+            _check_graphml_nodes(path)
             g = nx.read_graphml(path)
         elif suffix in (".edgelist", ".edges", ".txt", ".csv", ".tsv"):
             g = nx.Graph(_read_edge_lines(path, "," if suffix == ".csv" else None))
@@ -230,7 +279,18 @@ def read_network_file(path, building_size: int = 40, buildings_per_compound: int
     except Exception as exc:  # networkx raises many kinds on malformed input
         raise NetworkFileError(f"{path}: cannot read the network ({exc})") from exc
     if g.is_directed():
-        g = g.to_undirected()
+        raise NetworkFileError(
+            f'{path}: the network is directed (GraphML edgedefault="directed"), but ties '
+            'between households are mutual here; write it with edgedefault="undirected" '
+            "(networkx: save an nx.Graph, not a DiGraph)"
+        )
+    loops = sorted({str(u) for u, _ in nx.selfloop_edges(g)})
+    if loops:
+        shown = ", ".join(map(repr, loops[:5])) + (", …" if len(loops) > 5 else "")
+        raise NetworkFileError(
+            f"{path}: {len(loops)} node(s) are tied to themselves ({shown}); a tie joins two "
+            "different households"
+        )
     nodes = list(g.nodes())
     n = len(nodes)
     if n < 2:

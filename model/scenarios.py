@@ -3,11 +3,23 @@
 Each entry: ``label_en``/``label_zh``, ``paper`` (the paper's words), ``description`` (one
 line for the dashboard and docs) and ``levers`` (parameter values, validated against the
 registry). The baseline has no levers: the defaults are the status quo the paper criticises.
+
+Mesa 3.5 reserves ``Model(scenario=...)`` for :class:`mesa.experimental.scenarios.Scenario`
+objects, and its SolaraViz rebuilds a model on Reset as
+``type(model)(**params, scenario=type(model.scenario)(**scenario_params))``. So a scenario
+is also a Mesa Scenario: :data:`CivicScenario` is generated from the parameter registry
+(every parameter a typed field whose default is the status quo, plus ``scenario_name``,
+the named lever set that switches on at ``reform_week``), and each named scenario is an
+instance of its own small subclass (``scenario_class("beijing_reform")``), so that a Reset
+keeps the named scenario. Mesa is imported only when one of these is first asked for, so
+listing parameters or checking a spec stays fast.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import difflib
+import functools
+from typing import Any, NamedTuple
 
 SCENARIOS: dict[str, dict[str, Any]] = {
     "baseline": {
@@ -134,3 +146,133 @@ SCENARIOS["full_package"] = {
         k: v for name, s in SCENARIOS.items() if name != "baseline" for k, v in s["levers"].items()
     },
 }
+
+
+# ---------------------------------------------------------------------- Mesa scenarios
+class ResolvedScenario(NamedTuple):
+    """What a model is built from: the named lever set, week-0 values and the Mesa object."""
+
+    name: str  # key of SCENARIOS whose levers switch on at reform_week
+    params: dict[str, Any]  # explicitly set parameters (hold from week 0, win over levers)
+    mesa_scenario: Any  # a CivicScenario instance holding all of it (and the rng)
+
+
+@functools.cache
+def _base_class() -> type:
+    """The Scenario subclass generated from the registry (as it is when first asked for)."""
+    from mesa.experimental.scenarios import Scenario
+
+    from .params import PARAMS, validate
+
+    fields: dict[str, Any] = {name: p.default for name, p in PARAMS.items()}
+    fields["scenario_name"] = "baseline"
+    annotations: dict[str, Any] = {name: p.type for name, p in PARAMS.items()}
+    annotations["scenario_name"] = str
+
+    def __init__(self, *, rng=None, **kwargs: Any) -> None:  # noqa: N807
+        name = kwargs.pop("scenario_name", type(self).scenario_name)
+        check_name(name)
+        scenario_id = kwargs.pop("_scenario_id", None)
+        params = validate(kwargs)  # unknown names and bad values: the registry's message
+        extra = {"_scenario_id": scenario_id} if scenario_id is not None else {}
+        Scenario.__init__(self, rng=rng, scenario_name=name, **params, **extra)
+        # which values were given, so that a named scenario's lever yields only to those
+        object.__setattr__(self, "_explicit", frozenset(params))
+
+    def explicit(self) -> dict[str, Any]:
+        """The parameters set explicitly on this scenario (the rest are defaults)."""
+        return {k: getattr(self, k) for k in self._explicit}
+
+    def __repr__(self) -> str:  # noqa: N807
+        given = ", ".join(f"{k}={v!r}" for k, v in sorted(self.explicit().items()))
+        given = f", {given}" if given else ""
+        return f"{type(self).__name__}(scenario_name={self.scenario_name!r}{given})"
+
+    namespace = {
+        **fields,
+        "__annotations__": annotations,
+        "__slots__": ("_explicit",),
+        "__init__": __init__,
+        "__repr__": __repr__,
+        "explicit": explicit,
+        "__module__": __name__,
+        "__doc__": "A civicloop scenario as a Mesa Scenario: every registry parameter is a "
+        "typed field (default: the status quo); ``scenario_name`` names the lever set from "
+        "``SCENARIOS`` that switches on at ``reform_week``.",
+    }
+    return type("CivicScenario", (Scenario,), namespace)
+
+
+@functools.cache
+def scenario_class(name: str) -> type:
+    """The subclass of :data:`CivicScenario` whose ``scenario_name`` defaults to ``name``."""
+    check_name(name)
+    base = _base_class()
+    if name == "baseline":
+        return base
+    camel = "".join(part.title() for part in name.split("_"))
+    return type(
+        f"{camel}Scenario",
+        (base,),
+        {"scenario_name": name, "__annotations__": {"scenario_name": str},
+         "__slots__": (), "__module__": __name__},
+    )  # fmt: skip
+
+
+def named_scenario(name: str, rng=None, **params: Any):
+    """A named scenario as a Mesa Scenario instance, e.g. ``named_scenario("funding", rng=1)``."""
+    return scenario_class(name)(rng=rng, **params)
+
+
+def check_name(name: Any) -> None:
+    from .params import ParameterError
+
+    if not isinstance(name, str) or name not in SCENARIOS:
+        close = difflib.get_close_matches(str(name), SCENARIOS, n=3, cutoff=0.4)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise ParameterError(f"unknown scenario {name!r}{hint} (known: {', '.join(SCENARIOS)})")
+
+
+def resolve_scenario(scenario: Any, params: dict[str, Any], rng: Any = None) -> ResolvedScenario:
+    """Turn ``CommunityModel(scenario=..., rng=..., **params)`` into one resolved scenario.
+
+    ``scenario`` is a name from :data:`SCENARIOS`, a :data:`CivicScenario` (or a subclass
+    from :func:`scenario_class`), any other Mesa ``Scenario`` whose fields are registry
+    parameters (and optionally ``scenario_name``), or None (the baseline). Keyword
+    parameters win over the scenario's own values; ``rng`` must agree with the scenario's.
+    """
+    from .params import ParameterError
+
+    if scenario is None:
+        scenario = "baseline"
+    if isinstance(scenario, str):
+        check_name(scenario)
+        mesa_scenario = scenario_class(scenario)(rng=rng, **params)
+        return ResolvedScenario(scenario, mesa_scenario.explicit(), mesa_scenario)
+    from mesa.experimental.scenarios import Scenario
+
+    if not isinstance(scenario, Scenario):
+        raise ParameterError(
+            f"scenario must be a scenario name ({', '.join(SCENARIOS)}) or a Mesa Scenario, "
+            f"got {type(scenario).__name__}"
+        )
+    if isinstance(scenario, _base_class()):
+        name, given = scenario.scenario_name, scenario.explicit()
+    else:  # a plain Mesa Scenario: its fields are parameters
+        fields = {k: v for k, v in scenario if k not in ("rng", "model")}
+        name = fields.pop("scenario_name", "baseline")
+        given = fields
+    own_rng = scenario.rng
+    if rng is not None and own_rng is not None and rng is not own_rng and rng != own_rng:
+        raise ParameterError(f"rng={rng!r} differs from the scenario's rng={own_rng!r}")
+    rng = own_rng if rng is None else rng
+    if not params and isinstance(scenario, _base_class()) and rng is own_rng:
+        return ResolvedScenario(name, given, scenario)
+    mesa_scenario = scenario_class(name)(rng=rng, **{**given, **params})
+    return ResolvedScenario(name, mesa_scenario.explicit(), mesa_scenario)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "CivicScenario":
+        return _base_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

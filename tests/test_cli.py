@@ -34,6 +34,8 @@ def test_run_prints_summary_and_writes_parquet(tmp_path, capsys):
             "3",
             "--set",
             "n_residents=300",
+            "--set",
+            "reform_week=10",
             "--out",
             str(out),
         ]

@@ -40,11 +40,11 @@ def test_watts_strogatz_option_gives_the_ring_degree():
 
 def test_graphml_attributes_map_to_residents(tmp_path):
     g = nx.Graph()
-    for i in range(12):
+    for i in range(60):  # the smallest community allowed is 50 households
         g.add_node(
             f"h{i}",
             building=f"B{i // 4}",
-            compound="north" if i < 8 else "south",
+            compound="north" if i < 40 else "south",
             age_group="retired" if i % 3 == 0 else "working",
             party=i == 5,
             low_income=int(i == 7),
@@ -53,7 +53,7 @@ def test_graphml_attributes_map_to_residents(tmp_path):
     path = tmp_path / "net.graphml"
     nx.write_graphml(g, path)
     m = CommunityModel(rng=0, network_file=str(path))
-    assert m.n == 12 and m.n_buildings == 3 and m.n_compounds == 2
+    assert m.n == 60 and m.n_buildings == 15 and m.n_compounds == 2
     labels = m.neighbourhood.node_labels
     i5 = labels.index("h5")
     assert m.party[i5] and m.party.sum() == 1

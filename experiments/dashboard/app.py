@@ -281,6 +281,22 @@ def weekly_frame(model: CommunityModel) -> pd.DataFrame:
     return frame
 
 
+def export_csv(model: CommunityModel, seed: int) -> bytes:
+    """The weekly series as CSV, each row saying what produced it (settings, seed, code)."""
+    from experiments import provenance, results
+
+    record = provenance.from_model(model, seed, weeks=model.week)
+    frame = results.tidy_weekly(weekly_frame(model))
+    frame.insert(0, "seed", seed)
+    frame.insert(0, "scenario", record["scenario"])
+    for name, value in provenance.columns(record).items():
+        if name != "resolved_params":
+            frame[name] = value
+    buf = io.StringIO()
+    frame.to_csv(buf, index=False)
+    return buf.getvalue().encode()
+
+
 def scenario_toml(
     settings: dict[str, Any],
     compare_with: str = "baseline",
@@ -675,11 +691,9 @@ def ExportView(settings, model, lang, comparison):
         mime_type="application/toml",
     )
 
-    def csv() -> bytes:
-        buf = io.StringIO()
-        weekly_frame(model).to_csv(buf, index=False)
-        return buf.getvalue().encode()
-
     solara.FileDownload(
-        csv, filename="weekly.csv", label=t("download_csv", lang), mime_type="text/csv"
+        lambda: export_csv(model, settings["seed"]),
+        filename="weekly.csv",
+        label=t("download_csv", lang),
+        mime_type="text/csv",
     )

@@ -1,0 +1,150 @@
+"""Input that would quietly do something else is refused (or, when deliberate, warned about)."""
+
+import networkx as nx
+import pandas as pd
+import pytest
+
+from experiments.cli import main
+from experiments.plan import PlanWarning, plan_runs
+from experiments.spec import SpecError, parse_spec
+from model import CommunityModel
+from model.network import NetworkFileError, read_network_file
+
+SPEC = """
+name = "late"
+weeks = 10
+replicates = 1
+seed = 1
+metrics = ["participation_rate"]
+
+[base]
+n_residents = 100
+
+[scenarios]
+reform = "beijing_reform"
+"""
+
+
+def _graphml(nodes, edges, directed=False) -> str:
+    kind = "directed" if directed else "undirected"
+    body = "".join(f'<node id="{n}"/>' for n in nodes)
+    body += "".join(f'<edge source="{u}" target="{v}"/>' for u, v in edges)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<graphml xmlns="http://graphml.graphdrawing.org/xmlns">'
+        f'<graph edgedefault="{kind}">{body}</graph></graphml>'
+    )
+
+
+def _ring(n):
+    return [(f"h{i}", f"h{(i + 1) % n}") for i in range(n)]
+
+
+def test_run_whose_levers_switch_on_after_its_last_week_is_an_error(tmp_path, capsys):
+    out = tmp_path / "r.parquet"
+    assert main(["run", "--scenario", "funding", "--steps", "10", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "week 52" in err and "only 10 weeks" in err and "never act" in err
+    assert not out.exists()
+
+
+def test_spec_whose_reform_comes_after_its_last_week_is_refused():
+    with pytest.raises(SpecError, match=r"scenarios.reform: levers switch on at week 52.*10 weeks"):
+        plan_runs(parse_spec(SPEC))
+
+
+def test_spec_that_sweeps_the_reform_week_past_the_horizon_is_warned_not_refused():
+    text = SPEC + "\n[sweep]\nreform_week = [3, 12]\n"
+    with pytest.warns(PlanWarning, match=r"point \{'reform_week': 12\}.*never act"):
+        runs = plan_runs(parse_spec(text))
+    assert len(runs) == 2
+
+
+def test_graphml_edges_to_undeclared_nodes_are_refused_naming_them(tmp_path):
+    path = tmp_path / "net.graphml"
+    nodes = [f"h{i}" for i in range(60)]
+    path.write_text(_graphml(nodes, _ring(60) + [("h1", "ghost"), ("spook", "h2")]))
+    with pytest.raises(
+        NetworkFileError, match=r"2 node\(s\) that are not declared.*'ghost', 'spook'"
+    ):
+        read_network_file(path)
+
+
+def test_self_loops_are_refused_in_graphml_and_edge_lists(tmp_path):
+    path = tmp_path / "net.graphml"
+    path.write_text(_graphml([f"h{i}" for i in range(60)], _ring(60) + [("h3", "h3")]))
+    with pytest.raises(NetworkFileError, match=r"1 node\(s\) are tied to themselves \('h3'\)"):
+        read_network_file(path)
+    ties = tmp_path / "ties.csv"
+    ties.write_text("a,b\nb,b\n")
+    with pytest.raises(NetworkFileError, match=r"line 2: node 'b' is tied to itself"):
+        read_network_file(ties)
+
+
+def test_directed_network_files_are_refused(tmp_path):
+    path = tmp_path / "net.graphml"
+    nx.write_graphml(nx.DiGraph(nx.cycle_graph(60)), path)
+    with pytest.raises(NetworkFileError, match="directed"):
+        read_network_file(path)
+
+
+def test_network_file_below_the_minimum_community_size_is_an_error(tmp_path):
+    path = tmp_path / "tiny.csv"
+    path.write_text("a,b\nb,c\n")
+    with pytest.raises(NetworkFileError, match="3 households; a community needs at least 50"):
+        CommunityModel(network_file=str(path))
+
+
+def test_sweep_planning_opens_and_checks_every_network_file(tmp_path, capsys):
+    good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
+    good.write_text("\n".join(f"{u},{v}" for u, v in _ring(60)))
+    bad.write_text("a,b\nb,c\n")
+    scenario_b = f'b = {{ from = "baseline", set = {{ network_file = "{bad}" }} }}'
+    text = SPEC.replace('reform = "beijing_reform"', f'a = "baseline"\n{scenario_b}')
+    text = text.replace("n_residents = 100", f'network_file = "{good}"')
+    spec = tmp_path / "s.toml"
+    spec.write_text(text)
+    assert main(["sweep", str(spec), "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert "scenarios.b" in err and "bad.csv" in err and "at least 50" in err
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "out")]) == 2
+    assert not (tmp_path / "out").exists()
+
+
+def test_failed_runs_print_their_distinct_reasons_with_counts(tmp_path, capsys, monkeypatch):
+    import experiments.sweep as sweep_module
+
+    class Flaky(CommunityModel):
+        def step(self):
+            if self.week == 2:
+                raise RuntimeError(f"broken at {self.scenario_name}")
+            super().step()
+
+    monkeypatch.setattr(sweep_module, "CommunityModel", Flaky)
+    text = SPEC.replace('reform = "beijing_reform"', 'a = "baseline"\nb = "funding"')
+    spec = tmp_path / "s.toml"
+    spec.write_text(text.replace("replicates = 1", "replicates = 2").replace("10", "60", 1))
+    out = tmp_path / "out"
+    assert main(["sweep", str(spec), "--out", str(out), "--backend", "serial", "--quiet"]) == 3
+    err = capsys.readouterr().err
+    assert "2 × RuntimeError: broken at baseline" in err
+    assert "2 × RuntimeError: broken at funding" in err
+
+
+def test_summaries_say_which_window_they_averaged(tmp_path, capsys):
+    out = tmp_path / "r.parquet"
+    assert main(["run", "--steps", "5", "--set", "n_residents=80", "--out", str(out)]) == 0
+    assert "mean of the last 5 weeks" in capsys.readouterr().out
+    assert "last 13 weeks" not in capsys.readouterr().out
+    from experiments.results import run_summary
+
+    model = CommunityModel(rng=1, n_residents=80)
+    for _ in range(5):
+        model.step()
+    s = run_summary(model)
+    weekly = model.datacollector.get_model_vars_dataframe()["participation_rate"]
+    assert s["end_window_weeks"] == 5 and s["participation_end"] == pytest.approx(weekly.mean())
+    for _ in range(15):
+        model.step()
+    assert run_summary(model)["end_window_weeks"] == 13
+    assert pd.read_parquet(out)["week"].max() == 4
