@@ -121,12 +121,10 @@ def write_json(obj, path: str | os.PathLike) -> Path:
     return path
 
 
-#: ``model.summary()``'s "_end" figures average this many last weeks (fewer in shorter runs).
-END_WINDOW_WEEKS = 13
 #: Weekly metrics and run-level figures that are counts, stored as integers.
 INTEGER_METRICS = ("cases_received", "cases_resolved", "cases_closed_on_paper", "backlog")
 INTEGER_SUMMARY = (
-    "weeks", "residents", "participation_start_week", "end_window_weeks",
+    "weeks", "residents", "end_window_weeks",
     "cases_received_total", "cases_resolved_total", "cases_closed_on_paper_total",
     "cases_abandoned_total",
 )  # fmt: skip
@@ -136,9 +134,8 @@ DECIMALS = 6
 
 
 def run_summary(model) -> dict:
-    """``model.summary()`` with counts as integers and the averaging window it used."""
+    """``model.summary()`` with counts as integers."""
     s = dict(model.summary())
-    s["end_window_weeks"] = min(END_WINDOW_WEEKS, int(model.week))
     for name in INTEGER_SUMMARY:
         if name in s and s[name] == s[name]:  # NaN stays a float
             s[name] = int(s[name])

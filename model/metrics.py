@@ -87,7 +87,7 @@ SUMMARY: dict[str, str] = {
     "response_time_mean_end": "mean response_time_mean over the last 13 weeks",
     "response_time_p90_end": "mean response_time_p90 over the last 13 weeks",
     "grid_utilization_end": "mean grid_utilization over the last 13 weeks",
-    "tail_weeks": 'weeks the "_end" figures average over: 13, or the whole run if shorter',
+    "end_window_weeks": 'weeks the "_end" figures average over: 13, or the whole run if shorter',
     "cases_received_total": "all cases registered",
     "cases_resolved_total": "all cases really resolved",
     "cases_closed_on_paper_total": "all cases closed on paper",

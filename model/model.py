@@ -406,7 +406,7 @@ class CommunityModel(mesa.Model):
                 col = name.removesuffix("_end")
                 if name.endswith("_end") and col in df and name != "participation_end":
                     out[name] = float(tail[col].mean())
-            out["tail_weeks"] = float(len(tail))
+            out["end_window_weeks"] = float(len(tail))
         out["cases_received_total"] = float(self.totals["received"])
         out["cases_resolved_total"] = float(self.totals["resolved"])
         out["cases_closed_on_paper_total"] = float(self.totals["paper"])

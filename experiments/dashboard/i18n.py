@@ -110,6 +110,7 @@ UNITS_ZH = {
     "week": "周", "log-odds": "对数几率", "cases/week": "件/周",
     "cases/week per 1,000": "件/周/千户", "10k CNY": "万元",
     "10k CNY/year per 1,000": "万元/年/千户", "households/week": "户/周",
+    "reports": "次反映", "per household-week": "每户每周",
 }  # fmt: skip
 
 
