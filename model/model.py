@@ -16,6 +16,7 @@ not an assumed start.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import mesa
@@ -218,6 +219,7 @@ class CommunityModel(mesa.Model):
         totals and the DataCollector start afresh at week 0. Learning is on during the
         burn-in whatever ``learning`` says for the run (it switches at week 0).
         """
+        started = time.perf_counter()
         burn = self.params["burn_in_weeks"]
         self.week = -burn
         learning = self.params["learning"]
@@ -231,6 +233,7 @@ class CommunityModel(mesa.Model):
         self._reset_counters()
         self.totals["received"] = len(self.cases)  # cases carried over from the burn-in
         self.week = 0
+        self.burn_in_seconds = time.perf_counter() - started  # for benchmarks
 
     def _initial_history(self) -> None:
         """Before the burn-in: who took part lately and which problems are pending, at the
