@@ -26,7 +26,13 @@ from mesa.experimental.scenarios import Scenario
 from . import departments, network
 from .agents import DEPARTMENTS, Department, GridWorker, PartyMember, Resident
 from .decisions import refresh_static_logit, report_logit, residents_take_part
-from .grid import grid_case_capacity, grid_professional, grid_workers_learn_needs, grid_workers_work
+from .grid import (
+    grid_case_capacity,
+    grid_professional,
+    grid_workers_learn_needs,
+    grid_workers_work,
+    relevance,
+)
 from .metrics import (
     SUMMARY,
     TAIL,
@@ -332,8 +338,7 @@ class CommunityModel(mesa.Model):
         fix_shared(self, buildings)
 
     def relevance(self, known_top: float, buildings: np.ndarray) -> np.ndarray:
-        from .grid import relevance
-
+        """Chance a response meets the need, given what is known of the buildings' needs."""
         return relevance(self, known_top, buildings)
 
     def spend(self, amount: float, fund: bool) -> None:
