@@ -48,6 +48,29 @@ def department_case_capacity(model: CommunityModel) -> np.ndarray:
     return total * model.department_share
 
 
+def affordable_in_order(cost: np.ndarray, balance: float) -> np.ndarray:
+    """Which jobs, taken in priority order, the balance pays for: a job too dear for what is
+    left waits, and cheaper jobs after it are still paid (a sequential budget).
+
+    Each round pays the longest affordable prefix; after a job that does not fit, only
+    cheaper jobs can, so the rounds end after at most one per distinct cost."""
+    paid = np.zeros(cost.size, dtype=bool)
+    left = balance + 1e-9
+    todo = np.arange(cost.size)
+    while todo.size:
+        spent = np.cumsum(cost[todo])
+        fits = spent <= left
+        if fits.all():
+            paid[todo] = True
+            break
+        k = int(np.argmin(fits))  # the first job that does not fit
+        paid[todo[:k]] = True
+        left -= spent[k - 1] if k else 0.0
+        later = todo[k + 1 :]
+        todo = later[cost[later] < cost[todo[k]]]
+    return paid
+
+
 def departments_work(model: CommunityModel) -> None:
     p, rng, t, c, r = model.params, model.rng, model.week, model.cases, model.people
     ready = np.flatnonzero((c["state"] == AT_DEPARTMENT) & ~c["lost"] & (c["clock_week"] <= t))
@@ -72,7 +95,7 @@ def departments_work(model: CommunityModel) -> None:
     worked = np.flatnonzero(rank < cap[dept])
     is_shared = c["kind"][lead[worked]] == SHARED
     cost = np.where(is_shared, p["shared_case_cost"], p["case_cost"])
-    affordable = np.cumsum(cost) <= model.department_balance + 1e-9
+    affordable = affordable_in_order(cost, model.department_balance)
     done = worked[affordable]
     model.spend(float(cost[affordable].sum()), fund=False)
     done_shared = c["kind"][lead[done]] == SHARED

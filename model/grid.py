@@ -3,9 +3,10 @@
 A grid worker knows a building's needs as well as residents tell them: reports, activity
 attendance and deliberation are the signals (``signals_for_full_knowledge`` per household
 and week make needs fully known; knowledge fades over ``knowledge_memory_weeks``). How well
-responses and activities are matched to needs follows from that knowledge
-(:func:`relevance`), so fewer signals mean services that miss what residents need – the
-link from participation back to service in the paper's circle.
+a building's shared fixes and results-assessed activities are matched to needs follows from
+that knowledge (:func:`relevance`), so fewer signals mean services that miss what residents
+need – the link from participation back to service in the paper's circle (with the
+departments' order, in which jobs more residents reported come first).
 
 Each week a grid worker works the queue first come first served with the capacity left
 after pushed-down tasks (甩包袱, ``push_down_share``) and paperwork (``paperwork_share``),

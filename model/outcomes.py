@@ -6,9 +6,10 @@ noticed, ``notice_prob``) is worth 1 when it met the need and ``irrelevant_fix_v
 it did not, less when late (halved every ``lateness_halflife_weeks`` beyond
 ``patience_weeks``); being told honestly that nothing could be done is worth
 ``told_unresolved_value`` (below the ``aspiration``); a paper-only closure (纸面办结) and
-silence are worth 0 – "it didn't matter". A fix's relevance follows what the grid worker
-knows of the building's needs (:func:`model.grid.relevance`); a co-decided case (议事协商)
-is relevant by construction.
+silence are worth 0 – "it didn't matter". A personal fix meets the need with ``case_relevance``
+(a reported problem is known); a building's shared fix as far as its residents' needs are
+known (:func:`model.grid.relevance`), or with ``codecided_relevance`` when residents decided
+it together (议事协商).
 
 Learning (switched off by ``learning = false``): general efficacy follows Bush–Mosteller
 aspiration learning, trust lost faster than regained (``learning_gain`` < ``learning_loss``);
@@ -24,6 +25,7 @@ whose registered case ended, answered by those who feel it matters (log-odds
 outcome), being told is not.
 
 Reads ``feedback_prob``, ``professional_bonus``, ``notice_prob``, ``case_relevance``,
+``codecided_relevance``, ``blind_relevance``,
 ``irrelevant_fix_value``, ``told_unresolved_value``, ``patience_weeks``,
 ``lateness_halflife_weeks``, ``aspiration``, ``learning``, ``learning_gain``,
 ``learning_loss``, ``first_outcome_weight``, ``callback_base``, ``efficacy_weight``,
@@ -91,8 +93,13 @@ def outcome_values(
     pro_grid = grid_professional(model)[r.grid_index[e["res"]]]
     told = ~e["lost"] & (rng.random(k) < np.clip(p["feedback_prob"] + bonus * pro_grid, 0, 1))
     resolved = e["outcome"] == RESOLVED
+    # a personal problem was reported, so it is known; a building's shared fix meets what
+    # residents needed as far as their needs are known, or as they co-decided it
     top = np.clip(p["case_relevance"] + bonus * e["professional"], 0, 1)
-    relevant = e["codecided"] | (rng.random(k) < relevance(model, top, r.building[e["res"]]))
+    shared = e["kind"] == SHARED
+    chance = np.where(shared, relevance(model, top, r.building[e["res"]]), top)
+    chance = np.where(e["codecided"], p["codecided_relevance"], chance)
+    relevant = rng.random(k) < chance
     late = np.maximum(e["rt"] - p["patience_weeks"], 0) / p["lateness_halflife_weeks"]
     fix_value = np.where(relevant, 1.0, p["irrelevant_fix_value"]) * 0.5**late
     known_fix = resolved & (told | (rng.random(k) < p["notice_prob"]))

@@ -1207,12 +1207,27 @@ _P: list[Param] = [
         0.4,
         "Relevance when needs are unknown",
         "不了解民情时对路率",
-        "Chance a response or results-assessed activity meets the need when nothing is known of"
-        " the building's needs (rising to case_relevance / results_relevance when fully known).",
+        "Chance a building's shared fix or a results-assessed activity meets the need when "
+        "nothing is known of the building's needs (rising to case_relevance / "
+        "results_relevance when fully known).",
         "services",
         0,
         1,
         paper="与群众急难愁盼问题脱节",
+        source="assumption",
+    ),
+    Param(
+        "codecided_relevance",
+        float,
+        1.0,
+        "Relevance of a co-decided fix",
+        "协商议定处置对路率",
+        "Chance that a shared fix residents decided together at a deliberation meeting meets "
+        "their need.",
+        "services",
+        0,
+        1,
+        paper="议事协商",
         source="assumption",
     ),
     Param(
@@ -1359,7 +1374,8 @@ _DESCRIPTIONS_ZH: dict[str, str] = {
     "learning": "效能感与个人经历是否随经历变化（false时自设定之周起冻结，用以区分杠杆的直接作用与经由经历的作用）。",  # noqa: E501
     "signals_for_full_knowledge": "使网格员完全掌握一栋楼民情所需的每户每周反映、参加活动与议事次数；信号越少，掌握越少。",  # noqa: E501
     "knowledge_memory_weeks": "没有新信号时，网格员对一栋楼民情的掌握逐渐淡忘的周数。",
-    "blind_relevance": "完全不了解一栋楼民情时，处置或结果导向活动对路的概率（完全了解时升至 case_relevance / results_relevance）。",  # noqa: E501
+    "blind_relevance": "完全不了解一栋楼民情时，共性问题处置或结果导向活动对路的概率（完全了解时升至 case_relevance / results_relevance）。",  # noqa: E501
+    "codecided_relevance": "居民在议事会上共同议定的共性问题处置对路的概率。",
     "performance_pay_gain": "全额绩效工资时网格员有效能力增加的比例。",
     "branch_outreach_factor": "党员作为兼职网格员（收集问题）走访的户数是普通联系的几倍。",
     "burn_in_weeks": "记录开始前在现状参数下运行的周数，使第0周即为现状的稳定状态（不记录）。",
