@@ -111,24 +111,26 @@ def _claim(claim: str, test: str, values: np.ndarray, supported_if: str, bound: 
     }
 
 
-def _paired(summary: pd.DataFrame, scenario: str, reference: str) -> pd.Series:
-    """End-of-run participation of a scenario minus its reference, paired by replicate."""
-    by = summary.set_index(["scenario", "point", "replicate"]).participation_end
+def _paired(
+    summary: pd.DataFrame, scenario: str, reference: str, column: str = "participation_end"
+) -> pd.Series:
+    """An end-of-run figure of a scenario minus its reference, paired by replicate."""
+    by = summary.set_index(["scenario", "point", "replicate"])[column]
     return (by.xs(scenario) - by.xs(reference)).dropna()
 
 
-def lever_split(levers: pd.DataFrame) -> pd.DataFrame:
-    """Each lever's participation effect: total, direct (learning frozen from the reform
+def lever_split(levers: pd.DataFrame, column: str = "participation_end") -> pd.DataFrame:
+    """Each lever's effect on ``column``: total, direct (learning frozen from the reform
     week in both arms) and through experience (total − direct), paired by replicate."""
     rows = []
     for name in sorted(set(levers.scenario) - {"baseline", "baseline" + FROZEN}):
         if name.endswith(FROZEN):
             continue
-        total = _paired(levers, name, "baseline")
+        total = _paired(levers, name, "baseline", column)
         row = {"lever": name, "kind": "service" if name in SERVICE_LEVERS else "resident"}
         row.update(zip(("total", "total_lo", "total_hi", "runs"), mean_ci(total.to_numpy())))
         if name + FROZEN in set(levers.scenario):
-            direct = _paired(levers, name + FROZEN, "baseline" + FROZEN)
+            direct = _paired(levers, name + FROZEN, "baseline" + FROZEN, column)
             via = (total - direct).dropna()
             row.update(zip(("direct", "direct_lo", "direct_hi"), mean_ci(direct.to_numpy())[:3]))
             row.update(
@@ -258,21 +260,25 @@ def claims(root: Path, suffix: str = "") -> tuple[list[dict[str, Any]], pd.DataF
             "supported": "yes" if anova_p < 0.01 else "no",
         }
     )
-    service = split[split.kind == "service"]
-    direct_zero = (service.direct_lo <= 0) & (service.direct_hi >= 0)
-    worst = service.loc[service.direct.abs().idxmax()]
-    rows.append(
-        {
-            "claim": "Service levers act through residents' experience",
-            "test": f"direct effect (learning frozen) of {len(service)} service levers: CI "
-            f"contains 0 for {int(direct_zero.sum())}; largest: {worst.lever}",
-            "effect": float(worst.direct),
-            "lo": float(worst.direct_lo),
-            "hi": float(worst.direct_hi),
-            "runs": int(service.runs.sum()),
-            "supported": "yes" if direct_zero.all() else "no",
-        }
-    )
+    for table, what in (
+        (split, "participation"),
+        (lever_split(levers, "active_participation_end"), "active participation"),
+    ):
+        service = table[table.kind == "service"]
+        direct_zero = (service.direct_lo <= 0) & (service.direct_hi >= 0)
+        worst = service.loc[service.direct.abs().idxmax()]
+        rows.append(
+            {
+                "claim": f"Service levers act through residents' experience ({what})",
+                "test": f"direct effect (learning frozen) of {len(service)} service levers: "
+                f"CI contains 0 for {int(direct_zero.sum())}; largest: {worst.lever}",
+                "effect": float(worst.direct),
+                "lo": float(worst.direct_lo),
+                "hi": float(worst.direct_hi),
+                "runs": int(service.runs.sum()),
+                "supported": "yes" if direct_zero.all() else "no",
+            }
+        )
 
     comb = pd.read_parquet(root / f"combinations{suffix}" / "summary.parquet")
     p = comb.pivot_table(index="replicate", columns="scenario", values="participation_end")

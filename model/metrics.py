@@ -77,6 +77,7 @@ SUMMARY: dict[str, str] = {
     "participation_start": "participation_rate at week 0 (the settled status quo)",
     "participation_end": "mean participation_rate over the last 13 weeks",
     "participation_min": "lowest participation_rate of the run",
+    "active_participation_end": "mean active_participation_rate over the last 13 weeks",
     "mean_efficacy_end": "mean of mean_efficacy over the last 13 weeks",
     "retired_share_of_participants_end": "mean over the last 13 weeks",
     "reporting_share_end": "mean reporting_share over the last 13 weeks",

@@ -410,6 +410,7 @@ class CommunityModel(mesa.Model):
             out["participation_start"] = float(df["participation_rate"].iloc[0])
             out["participation_end"] = float(tail["participation_rate"].mean())
             out["participation_min"] = float(df["participation_rate"].min())
+            out["active_participation_end"] = float(tail["active_participation_rate"].mean())
             for name in SUMMARY:
                 col = name.removesuffix("_end")
                 if name.endswith("_end") and col in df and name != "participation_end":

@@ -24,6 +24,7 @@ def _ended(outcome, rt=1.0, told=True, relevant=True, k=4000):
     return {
         "res": np.arange(k, dtype=np.int32),
         "outcome": np.full(k, outcome, np.int8),
+        "kind": np.zeros(k, np.int8),
         "rt": np.full(k, rt, np.float32),
         "lost": np.zeros(k, bool),
         "codecided": np.full(k, relevant),

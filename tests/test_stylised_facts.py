@@ -97,12 +97,6 @@ def test_fact5_the_full_package_beats_every_single_lever(lever_effects):
         assert ci95(package - effect)[0] > 0, name
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not supported: the Beijing reform gains about as much 40–52 weeks in from a "
-    "hopeful start as in the settled status quo, each against its same-week baseline "
-    "(README); strict, so support would show",
-)
 def test_fact5_a_settled_circle_is_slower_to_break_than_to_prevent():
     """Difference in differences against the same-week baseline: the reform's gain 40–52
     weeks after it starts, from a hopeful start (prevent) vs after the status quo settled
