@@ -41,7 +41,7 @@ from .i18n import (
     scenario_label,
     t,
 )
-from .runs import GATE, LIMITS, Busy
+from .runs import LIMITS, Busy
 
 SPEEDS = {"speed_slow": 1, "speed_medium": 4, "speed_fast": 13}
 FRAME_SECONDS = 0.05  # pause between animation frames (drawing takes longer)
@@ -276,7 +276,7 @@ def Page():
         set_settings(new)
         target = run.model.week if week is None else week
         try:
-            with GATE.slot(LIMITS.queue_seconds), lock:
+            with rn.REPLAYS.slot(LIMITS.queue_seconds), lock:
                 new_run = start(new, target)
         except ParameterError as exc:
             messages = rn.explain_error(exc, new["params"], lang)
@@ -301,6 +301,16 @@ def Page():
     def set_top(key: str):
         return lambda value: apply({**settings, key: int(value)})
 
+    def set_seed(text: str) -> None:
+        try:
+            seed = int(text.strip())
+            if not 0 <= seed < 2**31:
+                raise ValueError
+        except ValueError:
+            set_errors({"seed": t("err_seed", lang)})
+            return
+        apply({**settings, "seed": seed})
+
     def step_once() -> None:
         with lock:
             rn.run_to(run.model, min(run.model.week + 1, run.settings["weeks"]))
@@ -309,7 +319,7 @@ def Page():
     def run_to_end() -> None:
         set_playing(False)
         try:
-            with GATE.slot(LIMITS.queue_seconds), lock:
+            with rn.REPLAYS.slot(LIMITS.queue_seconds), lock:
                 rn.run_to(run.model, run.settings["weeks"])
         except Busy:
             set_errors({"": t("err_busy", lang)})
@@ -366,7 +376,10 @@ def Page():
             )  # fmt: skip
         with solara.Row(classes=["cl-body"], gap="16px"):
             with solara.Column(classes=["cl-side"], gap="4px"):
-                Sidebar(settings, lang, errors, show_help, set_show_help, apply, set_param, set_top)
+                Sidebar(
+                    settings, lang, errors, show_help, set_show_help, apply, set_param, set_top,
+                    set_seed,
+                )  # fmt: skip
             with solara.Column(classes=["cl-main"], gap="4px"):
                 if url_problems:
                     Note(t("err_url", lang, names="、".join(url_problems)))
@@ -427,7 +440,7 @@ def Page():
 
 
 @solara.component
-def Sidebar(settings, lang, errors, show_help, set_show_help, apply, set_param, set_top):
+def Sidebar(settings, lang, errors, show_help, set_show_help, apply, set_param, set_top, set_seed):
     """Scenario first, then the paper's levers; community and advanced settings folded."""
     names = {scenario_label(n, lang): n for n in SCENARIOS}
     solara.Select(
@@ -466,7 +479,12 @@ def Sidebar(settings, lang, errors, show_help, set_show_help, apply, set_param, 
         )  # fmt: skip
         solara.Text(t("value_now", lang, value=f"{settings['weeks']} {t('weeks_unit', lang)}"),
                     classes=["cl-param-value"])  # fmt: skip
-        solara.InputInt(t("seed", lang), value=settings["seed"], on_value=set_top("seed"))
+        # a text field parsed here: Solara's number field complains in English
+        solara.InputText(
+            t("seed", lang), value=str(settings["seed"]), on_value=set_seed, classes=["seed-input"]
+        )
+        if errors.get("seed"):
+            Note(errors["seed"], "error", classes=["param-error"])
         widgets("community")
         solara.Text(t("cap_note", lang, n=f"{LIMITS.max_residents:,}"), classes=["cl-param-help"])
     advanced_error = any(rn.tier(PARAMS[k]) == "advanced" for k in errors if k in PARAMS)
@@ -540,7 +558,7 @@ def CompareView(settings, invalid, lang, other_state, replicates_state, result_s
     def work():
         snapshot = settings
         try:
-            with GATE.slot(LIMITS.queue_seconds):
+            with rn.GATE.slot(LIMITS.queue_seconds):
                 runs = rn.compare(snapshot, other, replicates, snapshot["weeks"],
                                   progress=task.progress)  # fmt: skip
         except Busy:
@@ -603,14 +621,14 @@ def ComparisonResult(result, settings, other, replicates, lang):
     snap = result.attrs["settings"]
     changed = []
     if snap != settings:
-        changed.append(t("controls", lang))
+        changed.append(t("stale_settings", lang))
     if result.attrs["other"] != other:
-        changed.append(t("compare_with", lang))
+        changed.append(t("stale_other", lang))
     if result.attrs["replicates"] != replicates:
-        changed.append(t("replicates", lang))
+        changed.append(t("stale_replicates", lang))
     if changed:
-        Note(t("stale", lang, what="、".join(changed) if lang == "zh" else ", ".join(changed)),
-             classes=["stale-comparison"])  # fmt: skip
+        what = "、".join(changed) if lang == "zh" else ", ".join(changed)
+        Note(t("stale", lang, what=what), classes=["stale-comparison"])
     labels = {"chosen": rn.chosen_label(snap, lang),
               "other": scenario_label(result.attrs["other"], lang)}  # fmt: skip
     if result.week.max() < snap["params"]["reform_week"]:

@@ -115,9 +115,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "{n}次重复实验的均值与95%置信带（相同随机种子）",
     },
     "stale": {
-        "en": "These results are for earlier settings ({what}); press Compare to update.",
-        "zh": "以下结果基于之前的设置（{what}）；请点击“开始对比”更新。",
+        "en": "These results are for earlier {what}; press Compare to update them.",
+        "zh": "以下结果基于之前的{what}；请点击“开始对比”更新。",
     },
+    "stale_settings": {"en": "settings", "zh": "设置"},
+    "stale_other": {"en": "comparison scenario", "zh": "对比情景"},
+    "stale_replicates": {"en": "number of replicates", "zh": "重复次数"},
     "measure": {"en": "Measure", "zh": "指标"},
     "difference": {"en": "Difference", "zh": "差异"},
     "ci": {"en": "95 % interval", "zh": "95%区间"},
@@ -189,6 +192,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The results shown are still those of the last valid settings; Step and Run "
         "are paused until this is fixed.",
         "zh": "页面上仍显示上一次有效设置的结果；修正之前暂停“单步”和“运行”。",
+    },
+    "err_seed": {
+        "en": "The seed must be a whole number from 0 to 2147483647.",
+        "zh": "随机种子须为 0 到 2147483647 之间的整数。",
     },
     "err_busy": {
         "en": "The server is busy with other users' runs; please try again in a minute.",

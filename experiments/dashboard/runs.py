@@ -107,7 +107,10 @@ class WorkGate:
             self._sem.release()
 
 
+#: Comparisons (seconds to minutes) and replays (under a second or two, bounded by the caps)
+#: queue separately, so that a page can always be reset while others compare.
 GATE = WorkGate(LIMITS.max_jobs)
+REPLAYS = WorkGate(LIMITS.max_jobs)
 
 
 def ui_range(p: Param, limits: Limits = LIMITS) -> tuple[float, float]:
@@ -313,7 +316,7 @@ def comparison_sentence(runs: pd.DataFrame, lang: str) -> str:
         elif r["hi"] < 0:
             key, lo, hi = "sentence_down", _num(-r["hi"], 0), _num(-r["lo"], 0)
         else:
-            key, lo, hi = "sentence_same", _num(r["lo"], 0, True), _num(r["hi"], 0, True)
+            key, lo, hi = "sentence_same", _num(r["lo"], 1, True), _num(r["hi"], 1, True)
         parts.append(t(key, lang, measure=measure, d=_num(abs(r["diff"]), 0), lo=lo, hi=hi))
     intro = t(
         "sentence_intro",
