@@ -398,8 +398,9 @@ def test_sliders_show_value_unit_and_range(kernel_context):
     def check():
         _, rc = _render()
         values = _texts(rc, "cl-param-value")
-        assert "当前 20%；范围 0% – 100%" in values  # feedback loop
-        assert any(x.startswith("当前 52周；范围 0周 – 520周") for x in values)
+        assert "当前 20%；范围 0 – 100%" in values  # feedback loop
+        assert "当前 35%；范围 0 – 95%" in values  # tasks pushed down
+        assert "当前 52周；范围 0 – 520周" in values  # reform week
 
     _session(check)
 

@@ -47,7 +47,7 @@ SPEEDS = {"speed_slow": 1, "speed_medium": 4, "speed_fast": 13}
 FRAME_SECONDS = 0.05  # pause between animation frames (drawing takes longer)
 
 CSS = """
-.cl-page { max-width: 100%; overflow-x: hidden; color: #1f2328; }
+.cl-page { max-width: 100%; overflow-x: hidden; color: #1f2328; padding-bottom: 64px; }
 .cl-page *:focus-visible { outline: 3px solid #0b57d0 !important; outline-offset: 2px; }
 .cl-head { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 16px;
   border-bottom: 1px solid #d0d7de; padding: 4px 0 8px 0; margin-bottom: 12px; }
@@ -56,11 +56,11 @@ CSS = """
 .cl-body { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
 .cl-side { flex: 0 0 320px; max-width: 320px; min-width: 0; }
 .cl-main { flex: 1 1 540px; min-width: 0; max-width: 100%; }
-.cl-figs { display: grid; gap: 12px;
+.cl-figs { display: grid !important; gap: 12px;
   grid-template-columns: repeat(auto-fit, minmax(min(100%, 470px), 1fr)); }
 .cl-fig img, img.cl-fig { width: 100%; height: auto; display: block; }
 .cl-cards { display: flex; flex-wrap: wrap; gap: 8px; margin: 8px 0; }
-.cl-card { flex: 1 1 7.5em; min-width: 7.5em; max-width: 12em; border: 1px solid #d0d7de;
+.cl-card { flex: 1 1 7.5em; min-width: 7.5em; max-width: 12em; border: 1px solid #8c959f !important;
   border-radius: 6px; padding: 4px 8px; text-align: center; background: #fff; }
 .cl-card .cl-card-label { font-size: 0.8rem; color: #424a53; }
 .cl-card .cl-card-value { font-size: 1.35rem; font-weight: 700; }
@@ -69,8 +69,16 @@ CSS = """
 .cl-error { color: #67060c; background: #fdecec; border-left: 4px solid #b00020;
   padding: 6px 10px; margin: 4px 0; font-size: 0.9rem; }
 .cl-param { margin-bottom: 4px; }
+.cl-param { border-bottom: 1px solid #eaeef2; padding-bottom: 2px; }
 .cl-param .v-input { margin-top: 0; padding-top: 0; }
-.cl-param-value { font-size: 0.85rem; color: #1f2328; margin-top: -14px; }
+.cl-param .v-input__slider .v-input__slot { flex-wrap: wrap; }
+.cl-param .v-input__slider .v-input__slot > .v-label { flex: 1 0 100%; max-width: 100%;
+  white-space: normal; color: #1f2328 !important; margin-bottom: -4px; }
+.cl-param .v-messages { display: none; }
+.cl-param .v-select { margin-top: 12px; }
+.cl-param .v-input__control > .v-input__details,
+.cl-param .v-text-field__details { min-height: 0; }
+.cl-param-value { font-size: 0.85rem; color: #1f2328; margin-top: -6px; }
 .cl-param-help { font-size: 0.8rem; color: #424a53; }
 .cl-sentence { font-size: 1.1rem; font-weight: 600; margin: 8px 0; }
 .cl-table { border-collapse: collapse; max-width: 100%; font-size: 0.9rem; }
@@ -218,8 +226,7 @@ def ParamWidget(p: Param, value: Any, on_value, lang: str, show_help: bool, erro
                     on_value=on_value,
                 )
             now = t("value_now", lang, value=rn.format_value(p, value, lang))
-            span = t("range", lang, low=rn.format_value(p, low, lang),
-                     high=rn.format_value(p, high, lang))  # fmt: skip
+            span = rn.format_range(p, low, high, lang)
             sep = "；" if lang == "zh" else "; "
             solara.Text(f"{now}{sep}{span}", classes=["cl-param-value"])
         if show_help:
@@ -371,8 +378,7 @@ def Page():
                 on_click=switch_language,
                 outlined=True,
                 classes=["lang-switch"],
-                attributes={"aria-label": t("language_name", lang), "lang":
-                            "zh-CN" if lang == "en" else "en"},
+                attributes={"aria-label": f"{t('language', lang)} – {t('language_name', lang)}"},
             )  # fmt: skip
         with solara.Row(classes=["cl-body"], gap="16px"):
             with solara.Column(classes=["cl-side"], gap="4px"):
@@ -529,9 +535,9 @@ def NowView(run: Run, lang, colour_by, set_colour_by, version, lock):
         **{k: (t("figure_alt_chart", lang, what=t(fg.ChartView.TITLES[k], lang)), v)
            for k, v in charts.items()},
     }  # fmt: skip
-    with solara.Column(classes=["cl-figs"], gap="12px"):
+    with solara.v.Html(tag="div", class_="cl-figs"):  # a CSS grid: 2 columns when wide
         for key, (alt, view) in titles.items():
-            with solara.Column(classes=["cl-fig", f"fig-{key}"], gap="0px"):
+            with solara.v.Html(tag="div", class_=f"cl-fig fig-{key}"):
                 Png(images[key], alt)
                 solara.FileDownload(
                     lambda view=view: view.export_png(),

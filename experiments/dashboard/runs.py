@@ -377,7 +377,7 @@ def explain_error(exc: Exception, params: dict, lang: str) -> dict[str, str]:
     if len(named) == 1 and "not allowed" in text:
         p = PARAMS[named[0]]
         low, high = ui_range(p)
-        allowed = t("range", lang, low=format_value(p, low, lang), high=format_value(p, high, lang))
+        allowed = format_range(p, low, high, lang)
         value = format_value(p, params.get(p.name), lang)
         return {
             p.name: t("err_range", lang, label=param_name(p, lang), value=value, allowed=allowed)
@@ -389,6 +389,19 @@ def explain_error(exc: Exception, params: dict, lang: str) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------------- display of values
+def is_share(p: Param) -> bool:
+    """A float without unit between 0 and at most 1: a share or chance, shown in percent."""
+    return p.type is float and not p.unit and p.low == 0 and p.high is not None and p.high <= 1
+
+
+def format_range(p: Param, low: float, high: float, lang: str) -> str:
+    """ "0 – 1,000万元/年/千户": the unit once, at the end."""
+    bare = (
+        f"{low * 100:.3g}" if is_share(p) else (f"{int(low):,}" if p.type is int else f"{low:,.4g}")
+    )
+    return t("range", lang, low=bare, high=format_value(p, high, lang))
+
+
 def format_value(p: Param, value: Any, lang: str) -> str:
     """A value as a reader expects it: shares in percent, units, yes/no, choice names."""
     if value is None:
@@ -402,7 +415,7 @@ def format_value(p: Param, value: Any, lang: str) -> str:
     from .i18n import unit_label
 
     unit = unit_label(p, lang)
-    if p.type is float and not p.unit and p.low == 0 and p.high == 1:
+    if is_share(p):
         return f"{float(value) * 100:.3g}%"
     text = f"{int(value):,}" if p.type is int else f"{float(value):,.4g}"
     if not unit:
