@@ -178,6 +178,28 @@ th,td{{text-align:left;padding:2px 8px;border-bottom:1px solid #ddd;font-size:.9
 
 # ---------------------------------------------------------------------- small components
 @solara.component
+def Download(make, filename: str, label: str, mime_type: str, lang: str, classes=()):
+    """A download button whose file is made only when clicked, from the latest state.
+
+    Solara's FileDownload forgets a pending click whenever its data function changes, and a
+    new closure on every render would do that; it would also raise a failure into the page.
+    So the function handed over stays the same object and never raises.
+    """
+    latest = solara.use_ref(make)
+    latest.current = make
+
+    def data() -> bytes:
+        try:
+            return latest.current()
+        except Exception:  # noqa: BLE001 – a failed export must not take the page down
+            return t("err_export", lang).encode("utf-8-sig")
+
+    stable = solara.use_memo(lambda: data, [])
+    with solara.Div(classes=["cl-download", *classes]):
+        solara.FileDownload(stable, filename=filename, label=label, mime_type=mime_type)
+
+
+@solara.component
 def Png(data: bytes, alt: str, classes: str = "cl-fig"):
     """An image with a text alternative (solara's figure widget has none)."""
     src = "data:image/png;base64," + base64.b64encode(data).decode()
@@ -539,11 +561,12 @@ def NowView(run: Run, lang, colour_by, set_colour_by, version, lock):
         for key, (alt, view) in titles.items():
             with solara.v.Html(tag="div", class_=f"cl-fig fig-{key}"):
                 Png(images[key], alt)
-                solara.FileDownload(
-                    lambda view=view: view.export_png(),
-                    filename=f"civicloop-{key}-week{run.model.week}.png",
-                    label=f"{t('download_png', lang)}",
+                Download(
+                    view.export_png,
+                    filename=f"civicloop-{key}.png",
+                    label=t("download_png", lang),
                     mime_type="image/png",
+                    lang=lang,
                 )
     solara.Text(t("differs", lang), style={"font-weight": "600"})
     lines = rn.labelled_params(s, lang)
@@ -657,17 +680,19 @@ def ComparisonResult(result, settings, other, replicates, lang):
         )
         solara.Text(t("end_note", lang), classes=["cl-param-help"])
         with solara.Row(classes=["cl-controls"]):
-            solara.FileDownload(
+            Download(
                 lambda: rn.comparison_csv(result, lang),
                 filename="civicloop-comparison.csv",
                 label=t("download_compare_csv", lang),
                 mime_type="text/csv",
+                lang=lang,
             )
-            solara.FileDownload(
+            Download(
                 lambda: fg.png(fig, dpi=150),
                 filename="civicloop-comparison.png",
                 label=t("download_png", lang),
                 mime_type="image/png",
+                lang=lang,
             )
 
 
@@ -684,22 +709,27 @@ def ExportView(run: Run, lang, other, replicates, result, lock):
             return brief_html(run, lang, result)
 
     with solara.Column(gap="6px", style={"margin-bottom": "48px"}):
-        solara.FileDownload(
+        Download(
             lambda: rn.scenario_toml(run.settings, other, replicates).encode(),
             filename="civicloop-scenario.toml",
             label=t("download_toml", lang),
             mime_type="application/toml",
+            lang=lang,
         )
-        solara.FileDownload(
+        Download(
             weekly,
             filename=f"civicloop-weekly-{datetime.now():%Y%m%d}.csv",
             label=t("download_csv", lang),
             mime_type="text/csv",
+            lang=lang,
         )
-        solara.FileDownload(
-            brief, filename="civicloop-brief.html", label=t("download_brief", lang),
+        Download(
+            brief,
+            filename="civicloop-brief.html",
+            label=t("download_brief", lang),
             mime_type="text/html",
-        )  # fmt: skip
+            lang=lang,
+        )
         if result is None:
             solara.Text(t("brief_needs_compare", lang), classes=["cl-param-help"])
         solara.Text(t("link", lang), style={"font-weight": "600"})

@@ -197,6 +197,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The seed must be a whole number from 0 to 2147483647.",
         "zh": "随机种子须为 0 到 2147483647 之间的整数。",
     },
+    "err_export": {
+        "en": "This file could not be made; please try again.",
+        "zh": "无法生成此文件，请重试。",
+    },
     "err_busy": {
         "en": "The server is busy with other users' runs; please try again in a minute.",
         "zh": "服务器正忙于其他用户的运行，请稍后再试。",

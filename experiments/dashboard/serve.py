@@ -24,11 +24,18 @@ def _die_with_parent() -> None:  # runs in the child before exec (Linux only)
     libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
+class _Stopped(Exception):
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
 def _stop(child: subprocess.Popen) -> None:
+    """Terminate the server; kill it if open connections hold it up for 5 s."""
     if child.poll() is None:
         child.terminate()
         try:
-            child.wait(timeout=10)
+            child.wait(timeout=5)
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
@@ -51,8 +58,7 @@ def serve(host: str = "127.0.0.1", port: int = 8765, **caps: int | None) -> int:
     )
 
     def on_signal(signum, frame):  # a polite stop of ours stops the server too
-        _stop(child)
-        sys.exit(128 + signum)
+        raise _Stopped(signum)
 
     for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
         if sig is not None:
@@ -67,8 +73,14 @@ def serve(host: str = "127.0.0.1", port: int = 8765, **caps: int | None) -> int:
                     break
             except OSError:
                 time.sleep(0.25)
-        return child.wait()
+        while True:  # short waits: a signal must not arrive inside a blocking wait
+            try:
+                return child.wait(timeout=0.5)
+            except subprocess.TimeoutExpired:
+                continue
     except KeyboardInterrupt:
-        return 0
+        return 130
+    except _Stopped as stopped:
+        return 128 + stopped.signum
     finally:
         _stop(child)
