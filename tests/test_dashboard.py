@@ -47,6 +47,13 @@ def _at(query: str):
     dash.Page()
 
 
+def _open_tiers(rc) -> None:
+    """Unfold the community and advanced settings (built only when opened)."""
+    for panels in rc.find(v.ExpansionPanels).widgets:
+        if "cl-tier" in (panels.class_ or ""):
+            panels.v_model = 0
+
+
 def _cards(rc) -> list[str]:
     return _texts(rc, "headline-value")
 
@@ -122,7 +129,8 @@ ALLOWED_ASCII = {"civicloop", "CSV", "PNG", "TOML", "HTML", "English", "sweep", 
 
 def test_chinese_page_has_no_english_words_left(kernel_context):
     def check():
-        box, rc = _render()  # folded tiers are in the tree too
+        box, rc = _render()
+        _open_tiers(rc)
         words = set()
         for text in _all_strings(box):
             if text.startswith(("data:", "mdi-")):
@@ -243,6 +251,7 @@ def test_bad_settings_keep_the_previous_model_with_a_message_next_to_the_control
 ):
     def check():
         _, rc = _render()
+        _open_tiers(rc)
         before = _cards(rc)
         rc.find(v.Slider, label="退休居民比例").widget.v_model = 0.9
         errors = _texts(rc, "param-error")
@@ -259,6 +268,7 @@ def test_bad_settings_keep_the_previous_model_with_a_message_next_to_the_control
 def test_a_seed_that_is_not_a_number_is_explained_in_the_ui_language(kernel_context):
     def check():
         _, rc = _render()
+        _open_tiers(rc)
         field = rc.find(v.TextField, label="随机种子").widget
         field.v_model = "abc"
         field.fire_event("keyup.enter")  # the field reports on Enter or when left
@@ -332,6 +342,7 @@ def test_the_compared_preset_keeps_the_community_on_screen():
 def test_a_comparison_from_earlier_settings_is_labelled_as_such(kernel_context):
     def check():
         _, rc = _render()
+        _open_tiers(rc)
         rc.find(v.Slider, label="重复次数").widget.v_model = 2
         rc.find(v.Slider, label="运行周数").widget.v_model = 20
         _button(rc, "开始对比").widget.click()
@@ -470,6 +481,7 @@ def test_the_page_opens_on_the_settings_of_a_link(kernel_context):
         query = rn.to_query({**rn.settings_for("grid_plus_branch", seed=3, weeks=30)}, "en")
 
         _, rc = solara.render(_at(query), handle_error=False)
+        _open_tiers(rc)
         assert rc.find(v.Switch, label="Grid + branch").widget.v_model is True
         assert _cards(rc)[0] == "30"
         assert rc.find(v.TextField, label="Seed").widget.v_model == "3"

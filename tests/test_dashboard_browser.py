@@ -289,7 +289,8 @@ def test_english_downloads_carry_the_settings_and_a_link_restores_them(chromium,
     runs = plan_runs(parse_spec(path.read_text("utf-8"), source="dl.toml"))
     chosen = next(r for r in runs if r.scenario != "baseline")
     assert chosen.interventions[0]["set"] == {"feedback_prob": 0.51, "whistle": True}
-    brief = _download(page, page.get_by_role("button", name="One-page brief (HTML)")).read_text()
+    brief = _download(page, page.get_by_role("button", name="One-page brief (HTML)"))
+    brief = brief.read_text("utf-8")
     assert "Compared with Status quo" in brief and "data:image/png;base64," in brief
     page.get_by_role("tab", name="This run").click()
     png = _download(page, page.locator(".fig-groups").get_by_role("button")).read_bytes()
@@ -305,6 +306,31 @@ def test_english_downloads_carry_the_settings_and_a_link_restores_them(chromium,
     assert _cards(other) == _cards(page)
     other_ctx.close()
     context.close()
+
+
+#: Contrast of visible text (WCAG formula), alpha-blended over its nearest opaque background.
+CONTRAST_JS = """() => {
+  const parse = c => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => { const f = v => { v /= 255;
+      return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+  const background = e => { for (; e; e = e.parentElement) { const c = parse(
+      getComputedStyle(e).backgroundColor); if (c.length && (c[3] === undefined || c[3] > 0.9))
+      return c.slice(0, 3); } return [255, 255, 255]; };
+  const out = [];
+  const sel = '.cl-note, .cl-error, .cl-param-help, .cl-param-value, .cl-card-label, ' +
+    '.cl-status, .v-label, .v-tab, .cl-sentence, .cl-table td, h1, .cl-sub';
+  for (const e of document.querySelectorAll(sel)) {
+    if (!e.offsetParent || !e.innerText.trim() || e.closest('.v-input--is-disabled')) continue;
+    const bg = background(e); const c = parse(getComputedStyle(e).color);
+    const a = c[3] === undefined ? 1 : c[3];
+    const fg = c.slice(0, 3).map((v, i) => v * a + bg[i] * (1 - a));
+    const [l1, l2] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+    const ratio = (l1 + 0.05) / (l2 + 0.05);
+    if (ratio < 4.5) out.push(e.className + ' ' + ratio.toFixed(2));
+  }
+  return out.slice(0, 5);
+}"""
 
 
 def test_keyboard_order_focus_and_names(chromium, server):
@@ -335,6 +361,8 @@ def test_keyboard_order_focus_and_names(chromium, server):
         ".map(e => e.outerHTML.slice(0, 80))"
     )
     assert buttons == [], buttons  # every button has a name
+    low = page.evaluate(CONTRAST_JS)
+    assert low == [], low  # text at least 4.5:1 against its background
     context.close()
 
 

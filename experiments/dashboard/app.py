@@ -18,6 +18,7 @@ import asyncio
 import base64
 import contextlib
 import html
+import pickle
 import threading
 from dataclasses import dataclass
 from datetime import datetime
@@ -95,10 +96,23 @@ CSS = """
 
 @dataclass
 class Run:
-    """The run on screen: the settings it was built from and its model."""
+    """The run on screen: the settings it was built from and its model.
+
+    ``opening`` names a first screen shared by every visitor who opens the same link (the
+    model at its horizon cannot change any more, so its pictures can be shared too).
+    """
 
     settings: dict
     model: CommunityModel
+    opening: str | None = None
+
+
+#: First screens already computed, by link: the model (pickled, so each visitor gets an own
+#: copy in milliseconds) and its pictures by (language, colouring). Solara renders the page
+#: once at server start, so the status quo is ready before the first visitor arrives.
+OPENINGS: dict[str, tuple[bytes, dict]] = {}
+MAX_OPENINGS = 16
+_openings_lock = threading.Lock()
 
 
 def start(settings: dict, week: int) -> Run:
@@ -106,14 +120,28 @@ def start(settings: dict, week: int) -> Run:
     return Run(settings, rn.run_to(rn.build_model(settings), min(week, settings["weeks"])))
 
 
+def opening(settings: dict) -> Run:
+    """The settings run to their horizon, from the shared first screens when possible."""
+    key = rn.to_query(settings, "")
+    with _openings_lock:
+        cached = OPENINGS.get(key)
+    if cached is not None:
+        return Run(settings, pickle.loads(cached[0]), key)
+    run = start(settings, settings["weeks"])
+    with _openings_lock:
+        if len(OPENINGS) < MAX_OPENINGS:
+            OPENINGS[key] = (pickle.dumps(run.model), {})
+    return Run(settings, run.model, key)
+
+
 def first_run(settings: dict) -> tuple[Run, dict]:
     """The page opens on an answer: the settings (from the link, or the status quo) run to
     the horizon. Settings that cannot run fall back to the status quo, with the reason."""
     try:
-        return start(settings, settings["weeks"]), {}
+        return opening(settings), {}
     except ParameterError as exc:
         fallback = rn.settings_for("baseline", settings["seed"], settings["weeks"])
-        return start(fallback, fallback["weeks"]), {"__exc__": exc}
+        return opening(fallback), {"__exc__": exc}
 
 
 def headline(model: CommunityModel, lang: str) -> list[tuple[str, str]]:
@@ -468,6 +496,25 @@ def Page():
 
 
 @solara.component
+def Tier(title: str, open_: bool, content, css_class: str):
+    """A folding section whose controls are only built once it is opened: the page then
+    opens with the levers' ~20 widgets instead of ~80 (faster first screen, lighter page)."""
+    is_open, set_open = solara.use_state_or_update(open_)
+    with (
+        solara.v.ExpansionPanels(
+            v_model=0 if is_open else None,
+            on_v_model=lambda value: set_open(value == 0),
+            class_=f"cl-tier {css_class}",
+        ),
+        solara.v.ExpansionPanel(),
+    ):
+        solara.v.ExpansionPanelHeader(children=[title])
+        with solara.v.ExpansionPanelContent():
+            if is_open:
+                content()
+
+
+@solara.component
 def Sidebar(settings, lang, errors, show_help, set_show_help, apply, set_param, set_top, set_seed):
     """Scenario first, then the paper's levers; community and advanced settings folded."""
     names = {scenario_label(n, lang): n for n in SCENARIOS}
@@ -497,10 +544,7 @@ def Sidebar(settings, lang, errors, show_help, set_show_help, apply, set_param, 
                     errors.get(p.name, ""),
                 )  # fmt: skip
 
-    with solara.Details(t("tier_levers", lang), expand=True):
-        widgets("levers")
-    community_error = any(rn.tier(PARAMS[k]) == "community" for k in errors if k in PARAMS)
-    with solara.Details(t("tier_community", lang), expand=community_error):
+    def community() -> None:
         solara.SliderInt(
             t("horizon", lang), value=settings["weeks"], min=13, max=LIMITS.max_weeks,
             on_value=set_top("weeks"),
@@ -515,10 +559,18 @@ def Sidebar(settings, lang, errors, show_help, set_show_help, apply, set_param, 
             Note(errors["seed"], "error", classes=["param-error"])
         widgets("community")
         solara.Text(t("cap_note", lang, n=f"{LIMITS.max_residents:,}"), classes=["cl-param-help"])
-    advanced_error = any(rn.tier(PARAMS[k]) == "advanced" for k in errors if k in PARAMS)
-    with solara.Details(t("tier_advanced", lang), expand=advanced_error):
+
+    def advanced() -> None:
         solara.Text(t("advanced_note", lang), classes=["cl-param-help"])
         widgets("advanced", help_always=True)
+
+    def has_error(tier: str) -> bool:
+        return any(rn.tier(PARAMS[k]) == tier for k in errors if k in PARAMS)
+
+    Tier(t("tier_levers", lang), True, lambda: widgets("levers"), "tier-levers")
+    Tier(t("tier_community", lang), has_error("community") or "seed" in errors, community,
+         "tier-community")  # fmt: skip
+    Tier(t("tier_advanced", lang), has_error("advanced"), advanced, "tier-advanced")
     solara.Switch(label=t("show_help", lang), value=show_help, on_value=set_show_help)
 
 
@@ -533,6 +585,9 @@ def NowView(run: Run, lang, colour_by, set_colour_by, version, lock):
     )
 
     def draw() -> dict[str, bytes]:
+        shared = OPENINGS.get(run.opening, (None, {}))[1] if run.opening else {}
+        if run.model.week == s["weeks"] and (lang, colour_by) in shared:
+            return shared[(lang, colour_by)]  # a first screen drawn before
         with lock:
             frame = rn.weekly_frame(run.model)
             hood.update(run.model, colour_by)
@@ -540,6 +595,9 @@ def NowView(run: Run, lang, colour_by, set_colour_by, version, lock):
             for k, view in charts.items():
                 view.update(frame)
                 out[k] = view.render()
+        if run.opening and run.model.week == s["weeks"]:
+            with _openings_lock:
+                shared[(lang, colour_by)] = out
         return out
 
     images = solara.use_memo(draw, [run, version, colour_by, lang])
