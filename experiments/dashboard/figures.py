@@ -180,8 +180,12 @@ class NeighbourhoodView(Blitted):
         lang = chart_lang(lang)
         self.lang = lang
         lay = building_layout(model)
-        self.fig = Figure(figsize=(6.4, 4.6), dpi=100)
-        ax = self.fig.add_axes((0.02, 0.16, 0.80, 0.76))
+        # as tall as the tiles need (no empty band above a wide, flat community)
+        aspect = (np.ptp(lay["y"]) + 1.9) / (np.ptp(lay["x"]) + 1.9)
+        height = float(np.clip(0.8 * 6.4 * aspect + 1.1, 2.8, 6.0))
+        self.fig = Figure(figsize=(6.4, height), dpi=100)
+        bottom, top = 0.75 / height, 0.35 / height  # room for the legend and the title
+        ax = self.fig.add_axes((0.02, bottom, 0.80, 1 - bottom - top))
         cols_b, rows_b = lay["size"]
         for bx, by in lay["boxes"]:  # compound blocks behind their buildings
             ax.add_patch(
@@ -214,7 +218,7 @@ class NeighbourhoodView(Blitted):
         ax.set_aspect("equal")
         ax.axis("off")
         ax.set_title(t("network_title", lang), fontsize=11)
-        self.cax = self.fig.add_axes((0.86, 0.2, 0.03, 0.66))
+        self.cax = self.fig.add_axes((0.86, bottom + 0.05, 0.03, 1 - bottom - top - 0.1))
         self.colorbar = self.fig.colorbar(self.tiles, cax=self.cax)
         ax.legend(
             handles=[
