@@ -295,6 +295,28 @@ def test_a_failing_comparison_leaves_the_page_working(kernel_context, monkeypatc
     _session(check)
 
 
+def test_a_failing_week_stops_the_run_with_a_message_and_reset_recovers(
+    kernel_context, monkeypatch
+):
+    def check():
+        _, rc = _render()
+        _button(rc, "重置").widget.click()
+        real = rn.run_to
+
+        def broken(model, week):
+            raise FloatingPointError("simulated")
+
+        monkeypatch.setattr(rn, "run_to", broken)
+        _button(rc, "单步").widget.click()
+        assert _texts(rc, "run-notice") == [MESSAGES["err_run"]["zh"]]
+        monkeypatch.setattr(rn, "run_to", real)
+        _button(rc, "重置").widget.click()
+        _button(rc, "单步").widget.click()
+        assert _cards(rc)[0] == "1" and _texts(rc, "run-notice") == []
+
+    _session(check)
+
+
 def test_error_messages_name_parameters_in_the_ui_language():
     from model.params import ParameterError
 

@@ -139,7 +139,7 @@ def first_run(settings: dict) -> tuple[Run, dict]:
     the horizon. Settings that cannot run fall back to the status quo, with the reason."""
     try:
         return opening(settings), {}
-    except ParameterError as exc:
+    except Exception as exc:  # noqa: BLE001 – a link that cannot run opens the status quo
         fallback = rn.settings_for("baseline", settings["seed"], settings["weeks"])
         return opening(fallback), {"__exc__": exc}
 
@@ -312,6 +312,7 @@ def Page():
         rn.explain_error(opened[1]["__exc__"], init[0]["params"], lang) if opened[1] else {}
     )
     url_problems = init[2]
+    notice, set_notice = solara.use_state("")  # a passing problem (busy, a failed week)
     version, set_version = solara.use_state(0)
     playing, set_playing = solara.use_state(False)
     speed, set_speed = solara.use_state("speed_medium")
@@ -335,17 +336,18 @@ def Page():
         try:
             with rn.REPLAYS.slot(LIMITS.queue_seconds), lock:
                 new_run = start(new, target)
-        except ParameterError as exc:
+        except Busy:
+            set_notice("err_busy")
+            return
+        except Exception as exc:  # noqa: BLE001 – settings that cannot run: say so, keep the run
             messages = rn.explain_error(exc, new["params"], lang)
             if changed and changed not in messages:  # next to the control just moved
                 messages = {changed: " ".join(messages.values())}
             set_errors(messages)
             set_playing(False)
             return
-        except Busy:
-            set_errors({"": t("err_busy", lang)})
-            return
         set_errors({})
+        set_notice("")
         set_run(new_run)
         set_version(lambda v: v + 1)
         publish(new, lang)
@@ -368,19 +370,34 @@ def Page():
             return
         apply({**settings, "seed": seed})
 
+    def advance(weeks: int | None) -> bool:
+        """Step the run on screen (to the horizon if ``weeks`` is None); False if it failed."""
+        horizon = run.settings["weeks"]
+        try:
+            if weeks is None:
+                with rn.REPLAYS.slot(LIMITS.queue_seconds), lock:
+                    rn.run_to(run.model, horizon)
+            else:
+                with lock:
+                    rn.run_to(run.model, min(run.model.week + weeks, horizon))
+        except Busy:
+            set_notice("err_busy")
+            return False
+        except Exception:  # noqa: BLE001 – a failing week stops the run, not the page
+            set_notice("err_run")
+            set_playing(False)
+            return False
+        finally:
+            set_version(lambda v: v + 1)
+        set_notice("")
+        return True
+
     def step_once() -> None:
-        with lock:
-            rn.run_to(run.model, min(run.model.week + 1, run.settings["weeks"]))
-        set_version(lambda v: v + 1)
+        advance(1)
 
     def run_to_end() -> None:
         set_playing(False)
-        try:
-            with rn.REPLAYS.slot(LIMITS.queue_seconds), lock:
-                rn.run_to(run.model, run.settings["weeks"])
-        except Busy:
-            set_errors({"": t("err_busy", lang)})
-        set_version(lambda v: v + 1)
+        advance(None)
 
     def reset() -> None:
         set_playing(False)
@@ -389,14 +406,9 @@ def Page():
     async def run_loop():
         # on the page's event loop (as Mesa's own controller does): state updates from a
         # plain thread would not reach this session's page
-        horizon = run.settings["weeks"]
         while playing:
             await asyncio.sleep(FRAME_SECONDS)
-            with lock:
-                rn.run_to(run.model, min(run.model.week + SPEEDS[speed], horizon))
-                done = run.model.week >= horizon
-            set_version(lambda v: v + 1)
-            if done:
+            if not advance(SPEEDS[speed]) or run.model.week >= run.settings["weeks"]:
                 set_playing(False)
                 return
 
@@ -476,6 +488,8 @@ def Page():
                 solara.Text(status, classes=["cl-status", "run-status"])
                 if invalid:
                     Note(t("err_kept", lang), "error", classes=["stale-run"])
+                if notice:
+                    Note(t(notice, lang), "error", classes=["run-notice"])
                 if lang == "zh" and not fg.HAS_CJK_FONT:
                     Note(t("no_cjk_font", lang), classes=["font-note"])
                 with solara.Row(classes=["cl-cards", "headline"], gap="8px"):

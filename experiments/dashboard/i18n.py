@@ -201,6 +201,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This file could not be made; please try again.",
         "zh": "无法生成此文件，请重试。",
     },
+    "err_run": {
+        "en": "The run stopped with an error; press Reset to start again.",
+        "zh": "运行出错已停止；请点击“重置”重新开始。",
+    },
     "err_busy": {
         "en": "The server is busy with other users' runs; please try again in a minute.",
         "zh": "服务器正忙于其他用户的运行，请稍后再试。",
