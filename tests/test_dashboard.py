@@ -433,7 +433,8 @@ def test_sliders_show_value_unit_and_range(kernel_context):
         values = _texts(rc, "cl-param-value")
         assert "当前 20%；范围 0 – 100%" in values  # feedback loop
         assert "当前 35%；范围 0 – 95%" in values  # tasks pushed down
-        assert "当前 52周；范围 0 – 520周" in values  # reform week
+        assert "当前 52；范围 0 – 520" in values  # reform week: the unit is in the label
+        assert rc.find(v.Slider, label="改革启动周（周）").widgets
 
     _session(check)
 

@@ -74,7 +74,8 @@ CSS = """
 .cl-param .v-input { margin-top: 0; padding-top: 0; }
 .cl-param .v-input__slider .v-input__slot { flex-wrap: wrap; }
 .cl-param .v-input__slider .v-input__slot > .v-label { flex: 1 0 100%; max-width: 100%;
-  white-space: normal; color: #1f2328 !important; margin-bottom: -4px; }
+  white-space: normal; color: #1f2328 !important; margin-bottom: -4px; height: auto;
+  line-height: 1.3; }
 .cl-param .v-messages { display: none; }
 .cl-param .v-select { margin-top: 12px; }
 .cl-param .v-input__control > .v-input__details,
@@ -275,8 +276,9 @@ def ParamWidget(p: Param, value: Any, on_value, lang: str, show_help: bool, erro
                     step=slider_step(p.default, low, high),
                     on_value=on_value,
                 )
-            now = t("value_now", lang, value=rn.format_value(p, value, lang))
-            span = rn.format_range(p, low, high, lang)
+            # the label carries the unit; the value line shows the numbers
+            now = t("value_now", lang, value=rn.format_value(p, value, lang, unit=False))
+            span = rn.format_range(p, low, high, lang, unit=False)
             sep = "；" if lang == "zh" else "; "
             solara.Text(f"{now}{sep}{span}", classes=["cl-param-value"])
         if show_help:

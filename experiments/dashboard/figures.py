@@ -283,7 +283,7 @@ class ChartView(Blitted):
         lang = chart_lang(lang)
         self.kind = kind
         self.fig = Figure(figsize=(6.4, 3.0), dpi=100)
-        self.fig.subplots_adjust(left=0.1, right=0.64 if kind == "service" else 0.7,
+        self.fig.subplots_adjust(left=0.1, right=0.57 if kind == "service" else 0.7,
                                  top=0.88, bottom=0.16)  # fmt: skip
         ax = self.fig.add_subplot()
         axes = [ax, ax.twinx()] if kind == "service" else [ax]
@@ -307,7 +307,7 @@ class ChartView(Blitted):
             ax.set_ylim(0, 1)
             ax.yaxis.set_major_formatter(ticker.PercentFormatter(1.0))
         handles = [h for a in axes for h in a.get_legend_handles_labels()[0]]
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.2 if kind == "service"
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.24 if kind == "service"
                   else 1.02, 1.0), fontsize=9, frameon=False)  # fmt: skip
         self._blit_init(list(self.lines.values()))
 

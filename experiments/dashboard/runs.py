@@ -394,15 +394,15 @@ def is_share(p: Param) -> bool:
     return p.type is float and not p.unit and p.low == 0 and p.high is not None and p.high <= 1
 
 
-def format_range(p: Param, low: float, high: float, lang: str) -> str:
-    """ "0 – 1,000万元/年/千户": the unit once, at the end."""
+def format_range(p: Param, low: float, high: float, lang: str, unit: bool = True) -> str:
+    """The range with the unit once, at the end: "0 – 1,000万元/年/千户"."""
     bare = (
         f"{low * 100:.3g}" if is_share(p) else (f"{int(low):,}" if p.type is int else f"{low:,.4g}")
     )
-    return t("range", lang, low=bare, high=format_value(p, high, lang))
+    return t("range", lang, low=bare, high=format_value(p, high, lang, unit))
 
 
-def format_value(p: Param, value: Any, lang: str) -> str:
+def format_value(p: Param, value: Any, lang: str, unit: bool = True) -> str:
     """A value as a reader expects it: shares in percent, units, yes/no, choice names."""
     if value is None:
         return "–"
@@ -414,7 +414,7 @@ def format_value(p: Param, value: Any, lang: str) -> str:
         return str(value)
     from .i18n import unit_label
 
-    unit = unit_label(p, lang)
+    unit = unit_label(p, lang) if unit else ""
     if is_share(p):
         return f"{float(value) * 100:.3g}%"
     text = f"{int(value):,}" if p.type is int else f"{float(value):,.4g}"
