@@ -94,27 +94,24 @@ def _all_strings(root) -> list[str]:
 
 
 def _session(fn):
-    """Run ``fn`` in a virtual kernel with an event loop (the page's tasks need one)."""
+    """Run ``fn`` with an event loop (the page's tasks need one); ``fn`` may be async."""
 
     async def main():
-        return fn()
+        out = fn()
+        return await out if asyncio.iscoroutine(out) else out
 
     return asyncio.run(main())
 
 
-def _wait(predicate, timeout=60.0):
+async def _wait_compared(rc, timeout=120.0):
+    """Until the comparison has finished (it runs on the page's event loop, so wait on it)."""
     start = time.monotonic()
-    while not predicate():
-        if time.monotonic() - start > timeout:
-            raise AssertionError("timed out")
-        time.sleep(0.05)
-
-
-def _wait_compared(rc):
-    """Until the comparison has finished and its last render is through."""
-    _wait(lambda: (_texts(rc, "comparison-result") or _texts(rc, "compare-error"))
-          and not _button(rc, "开始对比").widget.disabled)  # fmt: skip
-    time.sleep(0.3)
+    while not (
+        (_texts(rc, "comparison-result") or _texts(rc, "compare-error"))
+        and not _button(rc, "开始对比").widget.disabled
+    ):
+        assert time.monotonic() - start < timeout, "timed out"
+        await asyncio.sleep(0.05)
 
 
 # ---------------------------------------------------------------------- language
@@ -283,10 +280,10 @@ def test_a_failing_comparison_leaves_the_page_working(kernel_context, monkeypatc
 
     monkeypatch.setattr(rn, "compare", boom)
 
-    def check():
+    async def check():
         _, rc = _render()
         _button(rc, "开始对比").widget.click()
-        _wait_compared(rc)
+        await _wait_compared(rc)
         assert "对比未能运行" in _texts(rc, "compare-error")[0]
         _button(rc, "重置").widget.click()
         _button(rc, "单步").widget.click()
@@ -362,13 +359,13 @@ def test_the_compared_preset_keeps_the_community_on_screen():
 
 
 def test_a_comparison_from_earlier_settings_is_labelled_as_such(kernel_context):
-    def check():
+    async def check():
         _, rc = _render()
         _open_tiers(rc)
         rc.find(v.Slider, label="重复次数").widget.v_model = 2
         rc.find(v.Slider, label="运行周数").widget.v_model = 20
         _button(rc, "开始对比").widget.click()
-        _wait_compared(rc)
+        await _wait_compared(rc)
         assert "与现状相比，现状" in _texts(rc, "comparison-result")[0]
         assert not _texts(rc, "stale-comparison")
         rc.find(v.Select, label="情景").widget.v_model = "吹哨报到"
@@ -581,12 +578,7 @@ def test_several_sessions_compare_at_once_within_the_cap(monkeypatch):
                 _, rc = solara.render(_at("weeks=13&n_residents=500"), handle_error=False)
                 rc.find(v.Slider, label="重复次数").widget.v_model = 2
                 _button(rc, "开始对比").widget.click()
-                for _ in range(1200):
-                    await asyncio.sleep(0.05)
-                    done = _texts(rc, "comparison-result") or _texts(rc, "compare-error")
-                    if done and not _button(rc, "开始对比").widget.disabled:
-                        break
-                await asyncio.sleep(0.3)  # the last render of the comparison is through
+                await _wait_compared(rc, timeout=240)
                 _button(rc, "重置").widget.click()
                 _button(rc, "单步").widget.click()
                 results[i] = (_texts(rc, "comparison-result"), _cards(rc)[0])

@@ -658,26 +658,39 @@ def CompareView(settings, invalid, lang, other_state, replicates_state, result_s
     result, set_result = result_state
     failure, set_failure = solara.use_state(None)  # (kind, detail) of the last failure
 
-    def work():
-        snapshot = settings
+    def compute(snapshot: dict, done: list) -> tuple[str, Any]:
+        """The replicates, in a worker thread that touches no page state."""
+
+        def progress(percent: float) -> None:
+            done[0] = percent
+
         try:
             with rn.GATE.slot(LIMITS.queue_seconds):
-                runs = rn.compare(snapshot, other, replicates, snapshot["weeks"],
-                                  progress=task.progress)  # fmt: skip
+                runs = rn.compare(snapshot, other, replicates, snapshot["weeks"], progress)
         except Busy:
-            set_failure(("busy", None))
-            return None
+            return "busy", None
         except ParameterError as exc:
-            set_failure(("params", (exc, snapshot["params"])))
-            return None
+            return "params", (exc, snapshot["params"])
         except Exception as exc:  # noqa: BLE001 – the page must survive any failure
-            set_failure(("other", type(exc).__name__))
-            return None
-        set_failure(None)
-        set_result(runs)
-        return runs
+            return "other", type(exc).__name__
+        return "ok", runs
 
-    task = solara.lab.use_task(work, dependencies=None, raise_error=False)
+    async def work():
+        # the page's state changes here, on the page's event loop, in turn with the reader's
+        # clicks; only the arithmetic runs in a worker thread
+        done = [0.0]
+        future = asyncio.get_running_loop().run_in_executor(None, compute, settings, done)
+        while not future.done():
+            await asyncio.sleep(0.25)
+            task.progress = done[0]
+        kind, value = await future
+        if kind == "ok":
+            set_failure(None)
+            set_result(value)
+        else:
+            set_failure((kind, value))
+
+    task = solara.lab.use_task(work, dependencies=None, raise_error=False, prefer_threaded=False)
     Note(t("compare_hint", lang))
     with solara.Row(classes=["cl-controls"]):
         presets = {scenario_label(n, lang): n for n in SCENARIOS}
