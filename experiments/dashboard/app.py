@@ -562,7 +562,7 @@ def Sidebar(settings, lang, errors, show_help, set_show_help, apply, set_param, 
 
     def community() -> None:
         solara.SliderInt(
-            t("horizon", lang), value=settings["weeks"], min=13, max=LIMITS.max_weeks,
+            t("horizon", lang), value=settings["weeks"], min=1, max=LIMITS.max_weeks,
             on_value=set_top("weeks"),
         )  # fmt: skip
         solara.Text(t("value_now", lang, value=f"{settings['weeks']} {t('weeks_unit', lang)}"),
