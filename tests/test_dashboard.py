@@ -396,14 +396,18 @@ def test_neighbourhood_is_one_tile_per_building_legible_at_10000_households():
 
 
 def test_grid_ids_work_before_and_after_the_rename():
+    ids = np.array([0, 0, 1, 1])
+
+    class Before:  # the grid-id array called ``grid``
+        grid = ids
+
+    class After:  # ``grid_index``, while ``grid`` is a Mesa space
+        grid_index = ids
+        grid = object()
+
+    assert (rn.grid_ids(Before()) == ids).all() and (rn.grid_ids(After()) == ids).all()
     model = rn.build_model(rn.settings_for("baseline"))
-
-    class Renamed:
-        grid_index = model.grid
-        grid = None
-
-    assert (rn.grid_ids(Renamed()) == model.grid).all()
-    assert (rn.grid_ids(model) == model.grid).all()
+    assert rn.grid_ids(model).shape == (model.n,) and rn.grid_ids(model).max() < model.n_grids
 
 
 # ---------------------------------------------------------------------- controls

@@ -8,6 +8,7 @@ foreign terms a policy officer should not have to read.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from model.params import GROUPS, PARAMS, Param
@@ -247,7 +248,7 @@ ZH_TERMS: tuple[tuple[str, str], ...] = (
     ("trace：", "留痕考核："),
     ("results：", "结果导向："),
     ("Beta分布", "贝塔分布"),
-    ("Bush–Mosteller 学习率", "学习率（布什–莫斯特勒学习规则）"),
+    (" Bush–Mosteller 学习率", "学习率（布什–莫斯特勒学习规则）"),
     ("最近的 k 位居民", "最近的若干位居民（人数即此值）"),
     ("GraphML（.graphml）或边列表（.edgelist/.txt/.csv）文件", "网络文件"),
     ("在职年龄", "劳动年龄"),
@@ -258,13 +259,36 @@ UNITS_ZH = {
     "week": "周", "log-odds": "对数几率", "cases/week": "件/周",
     "cases/week per 1,000": "件/周/千户", "10k CNY": "万元",
     "10k CNY/year per 1,000": "万元/年/千户", "households/week": "户/周",
+    "reports": "次反映", "per household-week": "每户每周",
 }  # fmt: skip
 
 
-def zh_terms(text: str) -> str:
+#: Plain words for the registry's few English words left in Chinese texts.
+ZH_WORDS = {"false": "否", "true": "是", "Beta": "贝塔"}
+
+
+def _replace_terms(text: str) -> str:
     for old, new in ZH_TERMS:
         text = text.replace(old, new)
     return text
+
+
+def zh_terms(text: str) -> str:
+    """Chinese registry text as an official reads it: a parameter's internal name becomes
+    its Chinese label (derived from the registry, so a new parameter needs nothing here)."""
+    text = _replace_terms(text)
+
+    def plain(match: re.Match) -> str:
+        word = match.group(1)
+        if word in PARAMS:
+            return f"“{_replace_terms(PARAMS[word].label_zh)}”"
+        if word in ZH_WORDS:
+            return ZH_WORDS[word]
+        if "_" in word:  # another internal name (a constant of the model)
+            return "模型设定值"
+        return match.group(0)
+
+    return re.sub(r" ?(?<![A-Za-z_])([A-Za-z][A-Za-z_]*)(?![A-Za-z_]) ?", plain, text)
 
 
 def choice_label(value: str, lang: str) -> str:
@@ -284,7 +308,7 @@ def unit_label(p: Param, lang: str) -> str:
 
 def param_name(p: Param, lang: str) -> str:
     """The parameter's name alone (no unit), in the UI language."""
-    return zh_terms(p.label_zh) if lang == "zh" else p.label_en
+    return _replace_terms(p.label_zh) if lang == "zh" else p.label_en
 
 
 def param_label(p: Param, lang: str) -> str:
