@@ -139,34 +139,10 @@ def horizon_warning(schedule: list[dict], weeks: int, strict: bool) -> str | Non
 
 
 def bench_dashboard(args: argparse.Namespace) -> int:
-    """Median time of one step plus redrawing the dashboard's figures to PNG."""
-    import io
+    """Step plus redraw of every figure, a replay to the horizon, and the first screen."""
+    from experiments.dashboard.bench import measure
 
-    import numpy as np
-
-    from experiments.dashboard import app as dash
-
-    settings = dash.settings_for("baseline", seed=args.seed)
-    settings["params"]["n_residents"] = args.residents
-    model = dash.build_model(settings)
-    net = dash.NetworkView(model, dash.layout(model), "zh")
-    charts = dash.ChartsView("zh")
-    times = []
-    for week in range(args.steps):
-        start = time.perf_counter()
-        model.step()
-        dash.headline(model, "zh")
-        for fig in (net.update(model, "efficacy"), charts.update(dash.weekly_frame(model))):
-            fig.savefig(io.BytesIO(), format="png")
-        if week >= 3:  # the first weeks warm up caches
-            times.append(time.perf_counter() - start)
-    row = {
-        "residents": model.n,
-        "steps_timed": len(times),
-        "step_redraw_ms_median": round(1000 * float(np.median(times)), 1),
-        "step_redraw_ms_max": round(1000 * float(np.max(times)), 1),
-    }
-    print(json.dumps(row))
+    print(json.dumps(measure(residents=args.residents, steps=args.steps, seed=args.seed)))
     return 0
 
 
@@ -178,7 +154,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from model import CommunityModel
 
     t0 = time.perf_counter()
-    params = {"n_residents": args.residents, **_parse_sets(args.set)}
+    params = {"n_residents": args.residents or 100_000, **_parse_sets(args.set)}
     model = CommunityModel(rng=args.seed, **params)
     t1 = time.perf_counter()
     for _ in range(args.steps):
@@ -280,12 +256,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
     """Start the Solara dashboard (loopback only unless --host says otherwise)."""
-    import subprocess
+    from experiments.dashboard.serve import serve
 
-    cmd = [sys.executable, "-m", "solara", "run", "experiments.dashboard.app", "--host", args.host,
-           "--port", str(args.port), "--production", "--no-open"]  # fmt: skip
-    print(f"civicloop dashboard on http://{args.host}:{args.port}  (Ctrl-C to stop)", flush=True)
-    return subprocess.call(cmd)
+    return serve(args.host, args.port, max_residents=args.max_residents,
+                 max_replicates=args.max_replicates, max_jobs=args.max_jobs)  # fmt: skip
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
@@ -374,7 +348,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("bench", help="time the model; prints one JSON line")
-    p.add_argument("--residents", type=_positive, default=100_000, help="residents (100000)")
+    p.add_argument(
+        "--residents",
+        type=_positive,
+        help="residents (100000; with --dashboard the page's default community)",
+    )
     p.add_argument("--dashboard", action="store_true",
                    help="time one step plus the dashboard's redraw instead")  # fmt: skip
     common(p)
@@ -401,6 +379,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("dashboard", help="start the dashboard for policy staff (Solara)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
     p.add_argument("--port", type=_positive, default=8765, help="port (8765)")
+    p.add_argument("--max-residents", type=_positive, help="largest community per page (20000)")
+    p.add_argument("--max-replicates", type=_positive, help="most replicates per comparison (30)")
+    p.add_argument("--max-jobs", type=_positive,
+                   help="comparisons and replays at once, all users together (2)")  # fmt: skip
     p.set_defaults(func=cmd_dashboard)
 
     p = sub.add_parser("calibrate", help="calibrate behavioural parameters to published figures")

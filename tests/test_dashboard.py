@@ -1,127 +1,590 @@
-"""Dashboard logic without a browser: layout, charts, export, comparison, widgets."""
+"""Dashboard logic without a browser: what runs, errors, comparison, exports, links, limits.
+
+Pages are rendered with ``solara.render`` in a virtual kernel (as the server gives each
+browser page) and driven by setting widget values and clicking buttons.
+"""
 
 import asyncio
+import io
+import re
+import threading
+import time
 
 import ipyvuetify as v
 import numpy as np
+import pandas as pd
 import pytest
 import solara
 
 from experiments.dashboard import app as dash
-from experiments.dashboard.i18n import MESSAGES, missing_translations
+from experiments.dashboard import figures as fg
+from experiments.dashboard import runs as rn
+from experiments.dashboard.i18n import MESSAGES, missing_translations, t
 from experiments.plan import plan_runs
 from experiments.spec import parse_spec
 from model import PARAMS, SCENARIOS
 
 
-def test_every_label_and_help_text_exists_in_both_languages():
-    assert missing_translations() == []
-    assert all(p.label_zh and p.description_zh for p in PARAMS.values())
+# ---------------------------------------------------------------------- helpers
+def _render():
+    box, rc = solara.render(dash.Page(), handle_error=False)
+    return box, rc
 
 
-def test_layout_keeps_each_building_together():
-    model = dash.build_model(dash.settings_for("baseline"))
-    pos = dash.layout(model)
-    same = model.building == 3
-    inside = np.linalg.norm(pos[same] - pos[same].mean(axis=0), axis=1).max()
-    other_centre = pos[model.building == 30].mean(axis=0)
-    assert inside < np.linalg.norm(pos[same].mean(axis=0) - other_centre) / 2
-
-
-def test_charts_carry_titles_in_the_chosen_language():
-    model = dash.build_model(dash.settings_for("baseline"))
-    for _ in range(5):
-        model.step()
-    for lang in ("en", "zh"):
-        fig = dash.draw_charts(dash.weekly_frame(model), lang)
-        titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
-        assert titles[0] == MESSAGES["chart_groups"][lang]
-        net = dash.draw_network(model, dash.layout(model), "participation", lang)
-        assert net.axes[0].get_title() == MESSAGES["network_title"][lang]
-
-
-def test_preset_settings_switch_levers_at_the_reform_week():
-    settings = dash.settings_for("whistle_and_report")
-    settings["params"]["reform_week"] = 3
-    model = dash.build_model(settings)
-    for _ in range(3):
-        model.step()
-    assert model.params["whistle"] is False
-    model.step()
-    assert model.params["whistle"] is True
-
-
-def test_exported_toml_round_trips_through_the_sweep_parser():
-    settings = dash.settings_for("feedback_loop", seed=7)
-    settings["params"].update(n_residents=500, reform_week=20)
-    spec = parse_spec(dash.scenario_toml(settings, replicates=3, weeks=40))
-    runs = plan_runs(spec)
-    assert spec.weeks == 40 and spec.replicates == 3 and spec.seed == 7
-    chosen = [r for r in runs if r.scenario == "feedback_loop"]
-    assert chosen[0].params == {"n_residents": 500, "reform_week": 20}
-    assert chosen[0].interventions == ({"week": 20, "set": {"feedback_prob": 0.9}},)
-    assert {r.scenario for r in runs} == {"feedback_loop", "baseline"}
-
-
-def test_comparison_of_a_preset_with_itself_shows_no_difference():
-    runs = dash.compare(dash.settings_for("baseline"), "baseline", replicates=3, weeks=20)
-    assert set(runs.scenario) == {"chosen", "other"} and len(runs) == 2 * 3 * 20
-    diffs = dash.end_differences(runs, "en")
-    assert (diffs["Δ"] == 0).all()
-
-
-def test_comparison_shows_the_reform_effect_with_an_interval():
-    settings = dash.settings_for("full_package")
-    settings["params"].update(reform_week=0, n_residents=600)
-    runs = dash.compare(settings, "baseline", replicates=4, weeks=40)
-    diffs = dash.end_differences(runs, "en").set_index("Measure")
-    assert diffs.loc["Participation", "Δ"] > 0.1
+def _texts(rc, cls: str) -> list[str]:
+    """Text of every element whose CSS classes include ``cls``."""
+    out = []
+    for w in rc.find(v.Html).widgets:
+        if cls in (w.class_ or "").split():
+            out.append("".join(c for c in w.children if isinstance(c, str)))
+    return out
 
 
 @solara.component
-def InAppLayout():
-    """As the server shows it: the page inside Solara's app layout (sidebar included)."""
-    with solara.AppLayout():
-        dash.Page()
+def _at(query: str):
+    """The page as opened from a link with ``query``."""
+    solara.routing.router_context.provide(solara.routing.Router(f"/?{query}", []))
+    dash.Page()
 
 
-def _render():
-    box, rc = solara.render(InAppLayout(), handle_error=False)
-    return rc
+def _open_tiers(rc) -> None:
+    """Unfold the community and advanced settings (built only when opened)."""
+    for panels in rc.find(v.ExpansionPanels).widgets:
+        if "cl-tier" in (panels.class_ or ""):
+            panels.v_model = 0
+
+
+def _cards(rc) -> list[str]:
+    return _texts(rc, "headline-value")
 
 
 def _button(rc, text):
     return rc.find(v.Btn, children=[text])
 
 
-def test_page_steps_switches_language_and_applies_presets(kernel_context):
-    async def session():  # the page's tasks need a running event loop, as in the server
-        rc = _render()
-        _button(rc, "单步").assert_single()
-        _button(rc, "单步").widget.click()
-        assert rc.find(v.Html, class_="headline-value").widgets[0].children == ["1"]
-        _button(rc, MESSAGES["language"]["zh"]).widget.click()  # to English
-        _button(rc, "Step").assert_single()
-        assert not rc.find(v.Btn, children=["单步"]).widgets
-        rc.find(v.Select, label="Scenario").widget.v_model = "Whistle and report"
-        assert rc.find(v.Switch, label="Whistle & report").widget.v_model is True
-        _button(rc, "Reset").widget.click()  # rebuilds the model, keeps the settings
-        assert rc.find(v.Switch, label="Whistle & report").widget.v_model is True
-        assert rc.find(v.Html, class_="headline-value").widgets[0].children == ["0"]
+def _all_strings(root) -> list[str]:
+    """Every string a user can see or hear: children, labels, items, HTML."""
+    seen, out = set(), []
 
-    asyncio.run(session())
+    def walk(x):
+        if id(x) in seen or isinstance(x, str):
+            return
+        seen.add(id(x))
+        for c in getattr(x, "children", []) or []:
+            if isinstance(c, str):
+                out.append(c)
+            else:
+                walk(c)
+        for slot in getattr(x, "v_slots", []) or []:
+            c = slot.get("children")
+            for cc in c if isinstance(c, list) else [c]:
+                if cc is not None:
+                    walk(cc)
+        for name in ("label", "items", "value", "hint", "placeholder"):
+            val = getattr(x, name, None)
+            if isinstance(val, str):
+                out.append(val)
+            elif isinstance(val, list):
+                out.extend(str(i) for i in val)
+        attributes = getattr(x, "attributes", None) or {}
+        out.extend(str(attributes[k]) for k in ("aria-label", "alt") if k in attributes)
+
+    walk(root)
+    return out
+
+
+def _session(fn):
+    """Run ``fn`` with an event loop (the page's tasks need one); ``fn`` may be async."""
+
+    async def main():
+        out = fn()
+        return await out if asyncio.iscoroutine(out) else out
+
+    return asyncio.run(main())
+
+
+async def _wait_compared(rc, timeout=120.0):
+    """Until the comparison has finished (it runs on the page's event loop, so wait on it)."""
+    start = time.monotonic()
+    while not (
+        (_texts(rc, "comparison-result") or _texts(rc, "compare-error"))
+        and not _button(rc, "开始对比").widget.disabled
+    ):
+        assert time.monotonic() - start < timeout, "timed out"
+        await asyncio.sleep(0.05)
+
+
+# ---------------------------------------------------------------------- language
+def test_every_label_and_help_text_exists_in_both_languages():
+    assert missing_translations() == []
+    assert all(p.label_zh and p.description_zh for p in PARAMS.values())
+
+
+ALLOWED_ASCII = {"civicloop", "CSV", "PNG", "TOML", "HTML", "English", "sweep", "FILE", "out",
+                 "DIR"}  # fmt: skip
+
+
+def test_chinese_page_has_no_english_words_left(kernel_context):
+    def check():
+        box, rc = _render()
+        _open_tiers(rc)
+        words = set()
+        for text in _all_strings(box):
+            if text.startswith(("data:", "mdi-")):
+                continue
+            words |= set(re.findall(r"[A-Za-z]{2,}", re.sub(r"<[^>]+>", "", text)))
+        assert words <= ALLOWED_ASCII, words - ALLOWED_ASCII
+
+    _session(check)
+
+
+def test_chinese_help_texts_name_no_internal_identifiers():
+    from experiments.dashboard.i18n import param_help, param_label
+
+    for p in PARAMS.values():
+        if p.name in rn.HIDDEN:
+            continue
+        text = param_label(p, "zh") + param_help(p, "zh")
+        assert not re.search(r"[a-z]+_[a-z]+|Beta|Bush|trace|results", text), (p.name, text)
+        assert "在职年龄" not in text
+
+
+def test_charts_fall_back_to_english_without_a_chinese_font(monkeypatch):
+    monkeypatch.setattr(fg, "HAS_CJK_FONT", False)
+    view = fg.ChartView("groups", "zh", 156, None)
+    assert view.fig.axes[0].get_title() == MESSAGES["chart_groups"]["en"]
+    monkeypatch.setattr(fg, "HAS_CJK_FONT", True)
+    view = fg.ChartView("groups", "zh", 156, None)
+    assert view.fig.axes[0].get_title() == MESSAGES["chart_groups"]["zh"]
+
+
+def test_font_search_uses_the_font_manager_families_of_every_platform():
+    for family in ("Microsoft YaHei", "SimHei", "PingFang SC", "Noto Sans CJK SC"):
+        assert family in fg.CJK_FAMILIES
+    assert fg.find_cjk_font() == [f for f in fg.CJK_FAMILIES if f in fg.find_cjk_font()]
+
+
+# ---------------------------------------------------------------------- what runs
+def test_first_screen_shows_the_status_quo_run_to_the_horizon(kernel_context):
+    def check():
+        _, rc = _render()
+        cards = _cards(rc)
+        assert cards[0] == "156"
+        model = rn.run_to(rn.build_model(rn.settings_for("baseline")), 156)
+        assert cards[1] == f"{model.measures['participation_rate']:.0%}"
+        assert len(rc.find(v.Html, tag="img").widgets) == 4  # neighbourhood and three charts
+
+    _session(check)
+
+
+def test_a_preset_change_runs_the_preset_at_once(kernel_context):
+    def check():
+        _, rc = _render()
+        _button(rc, "重置").widget.click()
+        _button(rc, "单步").widget.click()
+        rc.find(v.Select, label="情景").widget.v_model = "综合施策"
+        settings = rn.settings_for("full_package")
+        settings["params"]["reform_week"] = 0
+        rc.find(v.Slider, label="改革启动周（周）").widget.v_model = 0
+        for _ in range(3):
+            _button(rc, "单步").widget.click()
+        model = rn.run_to(rn.build_model(settings), 4)
+        assert _cards(rc)[:3] == [
+            "4",
+            f"{model.measures['participation_rate']:.0%}",
+            f"{model.measures['satisfaction_rate']:.0%}",
+        ]
+        baseline = rn.run_to(rn.build_model(rn.settings_for("baseline")), 4)
+        assert baseline.measures["satisfaction_rate"] != model.measures["satisfaction_rate"]
+
+    _session(check)
+
+
+def test_levers_switch_on_at_the_reform_week_and_are_listed():
+    settings = rn.settings_for("whistle_and_report")
+    settings["params"]["reform_week"] = 3
+    model = rn.run_to(rn.build_model(settings), 3)
+    assert model.params["whistle"] is False
+    model.step()
+    assert model.params["whistle"] is True
+    changes = {name: week for name, _, _, week in rn.differences(settings)}
+    assert changes == {"whistle": 3}
+    assert dash.reform_marker(settings) == 3
+    chart = fg.ChartView("closure", "en", 156, 3)
+    assert any(ln.get_label().startswith("levers on") for ln in chart.fig.axes[0].get_lines())
+
+
+def test_run_to_the_end_stops_at_the_horizon(kernel_context):
+    def check():
+        _, rc = _render()
+        _button(rc, "重置").widget.click()
+        assert _cards(rc)[0] == "0"
+        _button(rc, "运行到底").widget.click()
+        assert _cards(rc)[0] == "156"
+        assert _button(rc, "单步").widget.disabled and _button(rc, "运行").widget.disabled
+
+    _session(check)
+
+
+def test_running_stops_by_itself_at_the_horizon(kernel_context):
+    async def main():
+        _, rc = _render()
+        rc.find(v.Select, label="速度").widget.v_model = "每帧13周"
+        _button(rc, "重置").widget.click()
+        _button(rc, "运行").widget.click()
+        for _ in range(400):
+            await asyncio.sleep(0.05)
+            if _cards(rc)[0] == "156" and _button(rc, "运行").widgets:
+                break
+        assert _cards(rc)[0] == "156"
+        assert _button(rc, "运行").widget.disabled  # stopped, not paused mid-way
+
+    asyncio.run(main())
+
+
+# ---------------------------------------------------------------------- errors
+def test_bad_settings_keep_the_previous_model_with_a_message_next_to_the_control(
+    kernel_context,
+):
+    def check():
+        _, rc = _render()
+        _open_tiers(rc)
+        before = _cards(rc)
+        rc.find(v.Slider, label="退休居民比例").widget.v_model = 0.9
+        errors = _texts(rc, "param-error")
+        assert errors == ["退休居民比例与青年比例之和不能超过100%（现为 90% + 20%）。"]
+        assert _cards(rc) == before  # the previous model is kept …
+        assert _button(rc, "单步").widget.disabled  # … and cannot be stepped by mistake
+        assert _texts(rc, "stale-run")
+        rc.find(v.Slider, label="退休居民比例").widget.v_model = 0.3
+        assert _texts(rc, "param-error") == [] and not _texts(rc, "stale-run")
+
+    _session(check)
+
+
+def test_a_seed_that_is_not_a_number_is_explained_in_the_ui_language(kernel_context):
+    def check():
+        _, rc = _render()
+        _open_tiers(rc)
+        field = rc.find(v.TextField, label="随机种子").widget
+        field.v_model = "abc"
+        field.fire_event("keyup.enter")  # the field reports on Enter or when left
+        assert _texts(rc, "param-error") == [MESSAGES["err_seed"]["zh"]]
+
+    _session(check)
+
+
+def test_a_failing_comparison_leaves_the_page_working(kernel_context, monkeypatch):
+    def boom(*args, **kwargs):
+        raise RuntimeError("simulated failure")
+
+    monkeypatch.setattr(rn, "compare", boom)
+
+    async def check():
+        _, rc = _render()
+        _button(rc, "开始对比").widget.click()
+        await _wait_compared(rc)
+        assert "对比未能运行" in _texts(rc, "compare-error")[0]
+        _button(rc, "重置").widget.click()
+        _button(rc, "单步").widget.click()
+        assert _cards(rc)[0] == "1"
+
+    _session(check)
+
+
+def test_a_failing_week_stops_the_run_with_a_message_and_reset_recovers(
+    kernel_context, monkeypatch
+):
+    def check():
+        _, rc = _render()
+        _button(rc, "重置").widget.click()
+        real = rn.run_to
+
+        def broken(model, week):
+            raise FloatingPointError("simulated")
+
+        monkeypatch.setattr(rn, "run_to", broken)
+        _button(rc, "单步").widget.click()
+        assert _texts(rc, "run-notice") == [MESSAGES["err_run"]["zh"]]
+        monkeypatch.setattr(rn, "run_to", real)
+        _button(rc, "重置").widget.click()
+        _button(rc, "单步").widget.click()
+        assert _cards(rc)[0] == "1" and _texts(rc, "run-notice") == []
+
+    _session(check)
+
+
+def test_error_messages_name_parameters_in_the_ui_language():
+    from model.params import ParameterError
+
+    params = rn.settings_for("baseline")["params"]
+    msgs = rn.explain_error(ParameterError("ws_k=1 is not allowed: expected …"), params, "zh")
+    assert list(msgs) == ["ws_k"] and "ws_k" not in msgs["ws_k"]
+    msgs = rn.explain_error(ValueError("something else"), params, "en")
+    assert msgs == {"": t("err_generic", "en", which="")}
+
+
+# ---------------------------------------------------------------------- comparison
+@pytest.fixture(scope="module")
+def reform_runs():
+    settings = rn.settings_for("beijing_reform")
+    settings["params"].update(reform_week=0, n_residents=600)
+    return rn.compare(settings, "baseline", replicates=4, weeks=40)
+
+
+def test_comparison_says_it_in_one_sentence_with_points_and_interval(reform_runs):
+    zh = rn.comparison_sentence(reform_runs, "zh")
+    assert zh.startswith("与现状相比，当前设置（基于北京模式）使") and zh.endswith("。")
+    assert re.search(r"满意率提高约 \d+ 个百分点（95%区间 \d+–\d+）", zh), zh
+    en = rn.comparison_sentence(reform_runs, "en")
+    assert "satisfaction by about" in en and "percentage points (95 % interval" in en
+    table = rn.comparison_table(reform_runs, "zh")
+    assert list(table.columns)[0] == "指标" and "个百分点" in table.iloc[1]["差异"]
+    assert table.index.tolist() == list(range(len(table)))  # shown without the index
+
+
+def test_comparison_of_a_preset_with_itself_shows_no_difference():
+    runs = rn.compare(rn.settings_for("baseline"), "baseline", replicates=3, weeks=20)
+    assert set(runs.scenario) == {"chosen", "other"} and len(runs) == 2 * 3 * 20
+    assert (rn.end_differences(runs)["diff"] == 0).all()
+    assert "无明显变化" in rn.comparison_sentence(runs, "zh")
+
+
+def test_the_compared_preset_keeps_the_community_on_screen():
+    settings = rn.settings_for("feedback_loop")
+    settings["params"].update(n_residents=300, reform_week=5)
+    other = rn.with_preset(settings, "whistle_and_report")
+    assert other["params"]["n_residents"] == 300 and other["params"]["reform_week"] == 5
+    assert other["params"]["feedback_prob"] == PARAMS["feedback_prob"].default
+
+
+def test_a_comparison_from_earlier_settings_is_labelled_as_such(kernel_context):
+    async def check():
+        _, rc = _render()
+        _open_tiers(rc)
+        rc.find(v.Slider, label="重复次数").widget.v_model = 2
+        rc.find(v.Slider, label="运行周数").widget.v_model = 20
+        _button(rc, "开始对比").widget.click()
+        await _wait_compared(rc)
+        assert "与现状相比，现状" in _texts(rc, "comparison-result")[0]
+        assert not _texts(rc, "stale-comparison")
+        rc.find(v.Select, label="情景").widget.v_model = "吹哨报到"
+        assert _texts(rc, "stale-comparison")
+        assert "与现状相比，现状" in _texts(rc, "comparison-result")[0]  # its own labels
+
+    _session(check)
+
+
+# ---------------------------------------------------------------------- neighbourhood
+def test_neighbourhood_is_one_tile_per_building_legible_at_10000_households():
+    settings = rn.settings_for("baseline")
+    settings["params"]["n_residents"] = 10_000
+    model = rn.run_to(rn.build_model(settings), 5)
+    view = fg.NeighbourhoodView(model, "en")
+    view.update(model, "participation")
+    assert len(view.tiles.get_paths()) == model.n_buildings
+    values = view.tiles.get_array()
+    assert values.min() >= 0 and values.max() <= 1 and values.std() > 0
+    lay = fg.building_layout(model)
+    corners = set(zip(lay["x"].tolist(), lay["y"].tolist()))
+    assert len(corners) == model.n_buildings  # no two buildings on one tile
+    # buildings of one compound sit together
+    c0 = lay["compound"] == 0
+    assert np.ptp(lay["x"][c0]) <= lay["size"][0] and np.ptp(lay["y"][c0]) <= lay["size"][1]
+    png = view.render()
+    assert png[:4] == b"\x89PNG" and view.export_png()[:4] == b"\x89PNG"
+
+
+def test_grid_ids_are_each_residents_grid_worker():
+    model = rn.build_model(rn.settings_for("baseline"))
+    ids = rn.grid_ids(model)
+    assert ids.shape == (model.n,) and ids.max() == model.n_grids - 1
+
+
+# ---------------------------------------------------------------------- controls
+def test_controls_come_in_tiers_derived_from_the_registry():
+    tiers = {name: rn.tier(p) for name, p in PARAMS.items()}
+    assert {n for n, t_ in tiers.items() if t_ == "levers"} == {
+        n for n, p in PARAMS.items() if p.lever or p.group == "levers"
+    }
+    assert all(tiers[n] == "advanced" for n, p in PARAMS.items() if p.group == "residents")
+    assert tiers["n_residents"] == "community" and tiers["network_kind"] == "advanced"
+
+
+def test_settings_that_do_not_apply_are_hidden():
+    params = rn.settings_for("baseline")["params"]
+    assert not rn.applies(PARAMS["ws_k"], params) and rn.applies(PARAMS["ties_building"], params)
+    assert not rn.applies(PARAMS["whistle_deadline_weeks"], params)
+    params = rn.settings_for("whistle_and_report")["params"]
+    assert rn.applies(PARAMS["whistle_deadline_weeks"], params)
+
+
+def test_sliders_show_value_unit_and_range(kernel_context):
+    def check():
+        _, rc = _render()
+        values = _texts(rc, "cl-param-value")
+        assert "当前 20%；范围 0 – 100%" in values  # feedback loop
+        assert "当前 35%；范围 0 – 95%" in values  # tasks pushed down
+        assert "当前 52；范围 0 – 520" in values  # reform week: the unit is in the label
+        assert rc.find(v.Slider, label="改革启动周（周）").widgets
+
+    _session(check)
 
 
 def test_slider_steps_keep_every_default_on_a_step():
     for p in PARAMS.values():
         if p.type is float:
-            low, high = dash.UI_LIMITS.get(p.name, (p.low, p.high))
+            low, high = rn.ui_range(p)
             step = dash.slider_step(p.default, low, high)
             assert round(p.default / step) * step == pytest.approx(p.default, abs=1e-9)
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_every_preset_builds_a_model(name):
-    model = dash.build_model(dash.settings_for(name))
+    model = rn.build_model(rn.settings_for(name))
     model.step()
     assert model.week == 1
+
+
+# ---------------------------------------------------------------------- exports and links
+def test_weekly_csv_is_stamped_and_ends_at_the_week_on_screen():
+    settings = rn.settings_for("feedback_loop", seed=7)
+    model = rn.run_to(rn.build_model(settings), 60)
+    data = rn.weekly_csv(model, settings, "zh")
+    text = data.decode("utf-8-sig")
+    assert "# 随机种子: 7" in text and "# 版本: civicloop" in text
+    assert "反馈闭环 = 90%（自第52周起）" in text.replace(" (自", "（自").replace(")", "）")
+    frame = pd.read_csv(io.StringIO(text), comment="#")
+    assert frame["周"].iloc[-1] == model.week == 60
+    assert "参与率 (%)" in frame.columns
+    assert frame["参与率 (%)"].map(lambda x: len(str(x)) <= 5).all()  # no 16-digit numbers
+
+
+def test_comparison_csv_and_brief_carry_the_sentence_and_settings(reform_runs):
+    text = rn.comparison_csv(reform_runs, "zh").decode("utf-8-sig")
+    assert "# 对比情景: 现状" in text and "# 重复次数: 4" in text
+    table = pd.read_csv(io.StringIO(text), comment="#")
+    assert list(table.columns) == ["指标", "现状", "当前设置（基于北京模式）", "差异", "95%区间"]
+    run = dash.Run(reform_runs.attrs["settings"], rn.build_model(reform_runs.attrs["settings"]))
+    brief = dash.brief_html(run, "zh", reform_runs).decode()
+    assert rn.comparison_sentence(reform_runs, "zh") in brief
+    assert "data:image/png;base64," in brief and "随机种子" in brief
+
+
+def test_exported_toml_round_trips_through_the_sweep_parser():
+    settings = rn.settings_for("feedback_loop", seed=7, weeks=40)
+    settings["params"].update(n_residents=500, reform_week=20)
+    spec = parse_spec(rn.scenario_toml(settings, replicates=3))
+    runs = plan_runs(spec)
+    assert spec.weeks == 40 and spec.replicates == 3 and spec.seed == 7
+    chosen = [r for r in runs if r.scenario == "feedback_loop"]
+    assert chosen[0].params == {"n_residents": 500, "reform_week": 20}
+    assert chosen[0].interventions == ({"week": 20, "set": {"feedback_prob": 0.9}},)
+
+
+def test_a_link_restores_scenario_levers_seed_and_language():
+    settings = rn.settings_for("whistle_and_report", seed=11, weeks=80)
+    settings["params"].update(feedback_prob=0.5, n_residents=800)
+    back, lang, bad = rn.from_query(rn.to_query(settings, "en"))
+    assert back == settings and lang == "en" and bad == []
+    _, _, bad = rn.from_query("scenario=nope&n_residents=99999999&feedback_prob=x&foo=1")
+    assert set(bad) == {"scenario", "n_residents", "feedback_prob", "foo"}
+
+
+def test_the_page_opens_on_the_settings_of_a_link(kernel_context):
+    def check():
+        query = rn.to_query({**rn.settings_for("grid_plus_branch", seed=3, weeks=30)}, "en")
+
+        _, rc = solara.render(_at(query), handle_error=False)
+        _open_tiers(rc)
+        assert rc.find(v.Switch, label="Grid + branch").widget.v_model is True
+        assert _cards(rc)[0] == "30"
+        assert rc.find(v.TextField, label="Seed").widget.v_model == "3"
+
+    _session(check)
+
+
+# ---------------------------------------------------------------------- intranet safety
+def test_caps_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("CIVICLOOP_DASHBOARD_MAX_RESIDENTS", "5000")
+    monkeypatch.setenv("CIVICLOOP_DASHBOARD_MAX_JOBS", "1")
+    limits = rn.Limits.from_env()
+    assert limits.max_residents == 5000 and limits.max_jobs == 1
+    assert rn.ui_range(PARAMS["n_residents"], limits)[1] == 5000
+    _, _, bad = rn.from_query("n_residents=6000", limits)
+    assert bad == ["n_residents"]
+
+
+def test_heavy_work_is_bounded_across_sessions():
+    gate = rn.WorkGate(2)
+    running, peak, refused = [0], [0], []
+    lock = threading.Lock()
+
+    def job():
+        try:
+            with gate.slot(wait=0.05):
+                with lock:
+                    running[0] += 1
+                    peak[0] = max(peak[0], running[0])
+                time.sleep(0.3)
+                with lock:
+                    running[0] -= 1
+        except rn.Busy:
+            refused.append(1)
+
+    threads = [threading.Thread(target=job) for _ in range(5)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert peak[0] == 2 and len(refused) == 3
+
+
+def test_several_sessions_compare_at_once_within_the_cap(monkeypatch):
+    """Three pages press Compare together; at most max_jobs comparisons run at a time, the
+    others wait their turn (or are told the server is busy) and every page stays usable."""
+    from solara.server import kernel, kernel_context
+
+    monkeypatch.setattr(rn, "GATE", rn.WorkGate(1))
+    active, peak = [0], [0]
+    real = rn.compare
+    lock = threading.Lock()
+
+    def counted(*args, **kwargs):
+        with lock:
+            active[0] += 1
+            peak[0] = max(peak[0], active[0])
+        try:
+            return real(*args, **kwargs)
+        finally:
+            with lock:
+                active[0] -= 1
+
+    monkeypatch.setattr(rn, "compare", counted)
+    results = {}
+
+    def session(i):
+        context = kernel_context.VirtualKernelContext(
+            id=f"k{i}", kernel=kernel.Kernel(), session_id=f"s{i}"
+        )
+        with context:
+
+            async def main():
+                _, rc = solara.render(_at("weeks=13&n_residents=500"), handle_error=False)
+                rc.find(v.Slider, label="重复次数").widget.v_model = 2
+                _button(rc, "开始对比").widget.click()
+                await _wait_compared(rc, timeout=240)
+                _button(rc, "重置").widget.click()
+                _button(rc, "单步").widget.click()
+                results[i] = (_texts(rc, "comparison-result"), _cards(rc)[0])
+
+            asyncio.run(main())
+
+    threads = [threading.Thread(target=session, args=(i,)) for i in range(3)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=300)
+    assert peak[0] == 1
+    assert len(results) == 3 and all(week == "1" for _, week in results.values())
+    assert all(sentence for sentence, _ in results.values())

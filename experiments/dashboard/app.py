@@ -3,260 +3,146 @@
 Start it with ``civicloop dashboard`` (loopback only by default). Everything here works with
 no network access: the page's JavaScript comes from the ``solara-assets`` package and the
 charts are matplotlib images. Widgets are generated from the parameter registry; all text
-comes from the registry, ``model.scenarios`` and the message catalogue (``i18n.py`` beside it).
+comes from the registry, ``model.scenarios`` and the message catalogue (``i18n.py``).
 
-The drawing and export helpers are plain functions so they can be tested without a browser;
-the components at the bottom only wire them to widgets. All state lives inside the page
-component, so two browser sessions never share settings or models.
+What is set is what runs: every change of a setting rebuilds the model from the settings
+and replays it (without drawing) to the week on screen, so the page, the link and every
+export always describe one and the same run. Logic lives in ``runs.py`` and drawing in
+``figures.py``; the components here only wire them to widgets. All state lives inside the
+page component, so two browser sessions never share settings or models.
 """
 
 from __future__ import annotations
 
 import asyncio
-import io
-import math
+import base64
+import contextlib
+import html
+import pickle
 import threading
-from datetime import date
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-import matplotlib
+import solara
+import solara.lab
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import solara  # noqa: E402
-from matplotlib.collections import LineCollection  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+from model.model import CommunityModel
+from model.params import PARAMS, Param, ParameterError
+from model.scenarios import SCENARIOS
 
-from model.model import CommunityModel  # noqa: E402
-from model.params import GROUPS, PARAMS, Param, defaults  # noqa: E402
-from model.scenarios import SCENARIOS  # noqa: E402
-
-from .i18n import (  # noqa: E402
+from . import figures as fg
+from . import runs as rn
+from .i18n import (
     choice_label,
-    group_label,
     param_help,
     param_label,
+    param_name,
     scenario_description,
     scenario_label,
     t,
 )
+from .runs import LIMITS, Busy
 
-#: Okabe–Ito colours (safe for the common forms of colour blindness).
-OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000")
-#: Dashboard ranges narrower than the registry's, to keep the page responsive.
-UI_LIMITS = {
-    "n_residents": (50, 10_000),
-    "department_budget": (0, 1000),
-    "community_fund": (0, 1000),
-    "reform_week": (0, 156),
-}
-#: Parameters not offered as widgets (a file path is not for a web page).
-HIDDEN = {"network_file"}
-GROUP_SERIES = ("retired", "working", "youth", "low_income", "party")
+SPEEDS = {"speed_slow": 1, "speed_medium": 4, "speed_fast": 13}
+FRAME_SECONDS = 0.05  # pause between animation frames (drawing takes longer)
 
-CJK_FONTS = ("WenQuanYi Micro Hei", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei")
-
-
-def _use_cjk_font() -> bool:
-    """Let matplotlib draw Chinese: register a system CJK font it has not cached yet."""
-    import glob
-
-    from matplotlib import font_manager
-
-    known = {f.name for f in font_manager.fontManager.ttflist}
-    if not known & set(CJK_FONTS):
-        for pattern in ("/usr/share/fonts/**/wqy-*.tt[cf]", "/usr/share/fonts/**/NotoSansCJK*"):
-            for path in glob.glob(pattern, recursive=True):
-                font_manager.fontManager.addfont(path)
-        known = {f.name for f in font_manager.fontManager.ttflist}
-    available = [f for f in CJK_FONTS if f in known]
-    plt.rcParams["font.sans-serif"] = [*available, "DejaVu Sans"]
-    return bool(available)
-
-
-HAS_CJK_FONT = _use_cjk_font()
-
-
-# ---------------------------------------------------------------------- pure helpers
-def split_settings(settings: dict[str, Any]) -> tuple[dict, dict, int]:
-    """Settings on screen → (values from week 0, levers switched at the reform week, week).
-
-    Lever widgets show the values that switch on at ``reform_week`` (as a scenario's levers
-    do); every other parameter holds from the start.
-    """
-    week = int(settings["params"]["reform_week"])
-    diff = {
-        k: v for k, v in settings["params"].items() if v != PARAMS[k].default and k != "reform_week"
-    }
-    levers = {k: v for k, v in diff.items() if PARAMS[k].lever}
-    fixed = {k: v for k, v in diff.items() if not PARAMS[k].lever}
-    return fixed, levers, week
-
-
-def build_model(settings: dict[str, Any]) -> CommunityModel:
-    """A model from the dashboard's settings (seed and parameter values on screen)."""
-    fixed, levers, week = split_settings(settings)
-    schedule = [{"week": week, "set": levers}] if levers else []
-    return CommunityModel(rng=settings["seed"], interventions=schedule, **fixed)
+CSS = """
+.cl-page { max-width: 100%; overflow-x: hidden; color: #1f2328; padding-bottom: 64px; }
+.cl-page *:focus-visible { outline: 3px solid #0b57d0 !important; outline-offset: 2px; }
+.cl-head { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 16px;
+  border-bottom: 1px solid #d0d7de; padding: 4px 0 8px 0; margin-bottom: 12px; }
+.cl-head h1 { font-size: 1.35rem; margin: 0; font-weight: 600; }
+.cl-head .cl-sub { color: #424a53; font-size: 0.9rem; }
+.cl-body { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
+.cl-side { flex: 0 0 320px; max-width: 320px; min-width: 0; }
+.cl-main { flex: 1 1 540px; min-width: 0; max-width: 100%; }
+.cl-figs { display: grid !important; gap: 12px;
+  grid-template-columns: repeat(auto-fit, minmax(min(100%, 470px), 1fr)); }
+.cl-fig img, img.cl-fig { width: 100%; height: auto; display: block; }
+.cl-cards { display: flex; flex-wrap: wrap; gap: 8px; margin: 8px 0; }
+.cl-card { flex: 1 1 7.5em; min-width: 7.5em; max-width: 12em; border: 1px solid #8c959f !important;
+  border-radius: 6px; padding: 4px 8px; text-align: center; background: #fff; }
+.cl-card .cl-card-label { font-size: 0.8rem; color: #424a53; }
+.cl-card .cl-card-value { font-size: 1.35rem; font-weight: 700; }
+.cl-note { color: #1f2328; background: #eef4fb; border-left: 4px solid #0b57d0;
+  padding: 6px 10px; margin: 6px 0; font-size: 0.9rem; }
+.cl-error { color: #67060c; background: #fdecec; border-left: 4px solid #b00020;
+  padding: 6px 10px; margin: 4px 0; font-size: 0.9rem; }
+.cl-param { margin-bottom: 4px; }
+.cl-param { border-bottom: 1px solid #eaeef2; padding-bottom: 2px; }
+.cl-param .v-input { margin-top: 0; padding-top: 0; }
+.cl-param .v-input__slider .v-input__slot { flex-wrap: wrap; }
+.cl-param .v-input__slider .v-input__slot > .v-label { flex: 1 0 100%; max-width: 100%;
+  white-space: normal; color: #1f2328 !important; margin-bottom: -4px; height: auto;
+  line-height: 1.3; }
+.cl-param .v-messages { display: none; }
+.cl-param .v-select { margin-top: 12px; }
+.cl-param .v-input__control > .v-input__details,
+.cl-param .v-text-field__details { min-height: 0; }
+.cl-param-value { font-size: 0.85rem; color: #1f2328; margin-top: -6px; }
+.cl-param-help { font-size: 0.8rem; color: #424a53; }
+.cl-sentence { font-size: 1.1rem; font-weight: 600; margin: 8px 0; }
+.cl-table { border-collapse: collapse; max-width: 100%; font-size: 0.9rem; }
+.cl-table th, .cl-table td { border-bottom: 1px solid #d0d7de; padding: 4px 8px;
+  text-align: right; }
+.cl-table th:first-child, .cl-table td:first-child { text-align: left; }
+.cl-table-wrap { max-width: 100%; overflow-x: auto; margin-bottom: 48px; }
+.cl-controls { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; }
+.cl-status { font-size: 0.95rem; color: #1f2328; }
+.cl-diff { font-size: 0.9rem; margin: 0; padding-left: 1.2em; }
+.v-slider__thumb-label { color: #fff; }
+"""
 
 
-def layout(model: CommunityModel) -> np.ndarray:
-    """Positions laid out by compound (a grid of blocks), building (sub-blocks), household."""
-    n_c = model.n_compounds
-    cols_c = int(np.ceil(np.sqrt(n_c)))
-    b_start, b_size = model.building_start, model.building_size
-    first_b = np.searchsorted(model.compound[b_start], np.arange(n_c))
-    b_rank = np.arange(model.n_buildings) - first_b[model.compound[b_start]]
-    per_c = np.bincount(model.compound[b_start], minlength=n_c)
-    cols_b = np.ceil(np.sqrt(per_c)).astype(int)[model.compound[b_start]]
-    r_rank = np.arange(model.n) - b_start[model.building]
-    cols_r = np.ceil(np.sqrt(b_size)).astype(int)[model.building]
-    c = model.compound
-    b = model.building
-    cx, cy = c % cols_c, c // cols_c
-    bx, by = b_rank[b] % cols_b[b], b_rank[b] // cols_b[b]
-    rx, ry = r_rank % cols_r, r_rank // cols_r
-    x = cx * 1.0 + (bx + rx / np.maximum(cols_r, 1) * 0.8) / np.maximum(cols_b[b], 1) * 0.9
-    y = cy * 1.0 + (by + ry / np.maximum(cols_r, 1) * 0.8) / np.maximum(cols_b[b], 1) * 0.9
-    return np.column_stack([x, -y])
+@dataclass
+class Run:
+    """The run on screen: the settings it was built from and its model.
 
-
-class NetworkView:
-    """The neighbourhood drawn once; each week only the residents' colours change.
-
-    Rebuilding the figure every step cost ~180 ms; updating colours costs a few.
+    ``opening`` names a first screen shared by every visitor who opens the same link (the
+    model at its horizon cannot change any more, so its pictures can be shared too).
     """
 
-    MAX_EDGES = 3000  # ties drawn (a sample): enough to show the structure, cheap to render
-
-    def __init__(self, model: CommunityModel, pos: np.ndarray, lang: str) -> None:
-        self.fig = Figure(figsize=(6.4, 5.2), dpi=90)
-        ax = self.fig.add_axes((0.0, 0.08, 0.88, 0.86))
-        adj = model.adjacency.tocoo()
-        keep = adj.row < adj.col
-        rows, cols = adj.row[keep], adj.col[keep]
-        if rows.size > self.MAX_EDGES:
-            pick = np.random.default_rng(0).choice(rows.size, self.MAX_EDGES, replace=False)
-            rows, cols = rows[pick], cols[pick]
-        ax.add_collection(
-            LineCollection(
-                np.stack([pos[rows], pos[cols]], axis=1),
-                colors="#bbbbbb",
-                linewidths=0.3,
-                antialiased=False,
-            )
-        )
-        size = max(2.0, 4000 / max(model.n, 1))
-        self.by_efficacy = ax.scatter(
-            *pos.T, c=model.efficacy, cmap="viridis", vmin=0, vmax=1, s=size, linewidths=0
-        )
-        self.by_participation = ax.scatter(*pos.T, c="#BBBBBB", s=size, linewidths=0)
-        ax.scatter(
-            *pos[model.party].T, s=size * 2.2, facecolors="none", edgecolors="black", linewidths=0.6
-        )
-        centres = np.array([pos[model.grid_index == g].mean(axis=0) for g in range(model.n_grids)])
-        ax.scatter(*centres.T, marker="s", s=60, c=OKABE_ITO[3], edgecolors="white")
-        cax = self.fig.add_axes((0.9, 0.15, 0.025, 0.7))
-        self.fig.colorbar(self.by_efficacy, cax=cax, label=t("efficacy", lang))
-        self.legend_efficacy = [
-            plt.Line2D(
-                [], [], ls="", marker="o", mfc="none", mec="black", label=t("party_member", lang)
-            ),
-            plt.Line2D([], [], ls="", marker="s", color=OKABE_ITO[3], label=t("grid_worker", lang)),
-        ]
-        self.legend_participation = [
-            plt.Line2D([], [], ls="", marker="o", color=OKABE_ITO[1], label=t("took_part", lang)),
-            plt.Line2D([], [], ls="", marker="o", color="#BBBBBB", label=t("did_not", lang)),
-            *self.legend_efficacy,
-        ]
-        self.cax = cax
-        self.ax = ax
-        ax.set_title(t("network_title", lang), fontsize=10)
-        ax.set_aspect("equal")
-        ax.autoscale_view()
-        ax.axis("off")
-
-    def update(self, model: CommunityModel, colour_by: str) -> Figure:
-        participation = colour_by == "participation"
-        self.by_participation.set_visible(participation)
-        self.by_efficacy.set_visible(not participation)
-        self.cax.set_visible(not participation)
-        if participation:
-            recent = model.recent_participation()
-            self.by_participation.set_facecolors(np.where(recent, OKABE_ITO[1], "#BBBBBB"))
-        else:
-            self.by_efficacy.set_array(model.efficacy)
-        handles = self.legend_participation if participation else self.legend_efficacy
-        self.ax.legend(
-            handles=handles,
-            loc="upper center",
-            bbox_to_anchor=(0.5, 0.0),
-            ncol=4,
-            fontsize=7,
-            frameon=False,
-        )
-        return self.fig
+    settings: dict
+    model: CommunityModel
+    opening: str | None = None
 
 
-class ChartsView:
-    """Weekly charts drawn once; each week the lines get new data."""
-
-    SERIES = (
-        # axes, column, colour, style, message key
-        (0, "participation_rate", "black", "-", "participation"),
-        *((0, f"participation_rate_{g}", c, "-", g) for c, g in zip(OKABE_ITO, GROUP_SERIES)),
-        (1, "completion_rate", OKABE_ITO[0], "-", "completion"),
-        (1, "satisfaction_rate", OKABE_ITO[1], "-", "satisfaction"),
-        (1, "resolution_rate", OKABE_ITO[2], "--", "resolution"),
-        (2, "response_time_mean", OKABE_ITO[3], "-", "response_time"),
-        (3, "backlog", OKABE_ITO[4], "-", "backlog"),
-    )
-
-    def __init__(self, lang: str) -> None:
-        self.fig = Figure(figsize=(6.4, 7.0), dpi=90)
-        self.fig.subplots_adjust(left=0.1, right=0.88, top=0.95, bottom=0.07, hspace=0.35)
-        ax1, ax2, ax3 = self.fig.subplots(3, 1, sharex=True)
-        twin = ax3.twinx()
-        self.axes = (ax1, ax2, ax3, twin)
-        self.lines = {}
-        for i, col, colour, style, key in self.SERIES:
-            (self.lines[col],) = self.axes[i].plot(
-                [],
-                [],
-                color=colour,
-                ls=style,
-                lw=2 if col == "participation_rate" else 1.2,
-                label=t(key, lang),
-            )
-        for ax, key in ((ax1, "chart_groups"), (ax2, "chart_closure"), (ax3, "chart_service")):
-            ax.set_title(t(key, lang), fontsize=10)
-        ax1.set_ylim(0, 1)
-        ax2.set_ylim(0, 1)
-        ax1.legend(fontsize=7, ncol=3, frameon=False, loc="upper right")
-        ax2.legend(fontsize=7, ncol=3, frameon=False, loc="upper right")
-        ax3.set_ylabel(t("response_time", lang), fontsize=8)
-        twin.set_ylabel(t("backlog", lang), fontsize=8)
-        ax3.set_xlabel(t("week", lang))
-
-    def update(self, frame: pd.DataFrame) -> Figure:
-        weeks = np.arange(len(frame))
-        for col, line in self.lines.items():
-            line.set_data(weeks, frame[col] if col in frame else np.zeros(len(frame)))
-        self.axes[0].set_xlim(0, max(len(frame), 10))
-        for ax in self.axes[2:]:
-            ax.relim()
-            ax.autoscale_view(scalex=False)
-        return self.fig
+#: First screens already computed, by link: the model (pickled, so each visitor gets an own
+#: copy in milliseconds) and its pictures by (language, colouring). Solara renders the page
+#: once at server start, so the status quo is ready before the first visitor arrives.
+OPENINGS: dict[str, tuple[bytes, dict]] = {}
+MAX_OPENINGS = 16
+_openings_lock = threading.Lock()
 
 
-def draw_network(model: CommunityModel, pos: np.ndarray, colour_by: str, lang: str) -> Figure:
-    return NetworkView(model, pos, lang).update(model, colour_by)
+def start(settings: dict, week: int) -> Run:
+    """Build and replay; the caller keeps its previous run if this raises."""
+    return Run(settings, rn.run_to(rn.build_model(settings), min(week, settings["weeks"])))
 
 
-def draw_charts(frame: pd.DataFrame, lang: str) -> Figure:
-    return ChartsView(lang).update(frame)
+def opening(settings: dict) -> Run:
+    """The settings run to their horizon, from the shared first screens when possible."""
+    key = rn.to_query(settings, "")
+    with _openings_lock:
+        cached = OPENINGS.get(key)
+    if cached is not None:
+        return Run(settings, pickle.loads(cached[0]), key)
+    run = start(settings, settings["weeks"])
+    with _openings_lock:
+        if len(OPENINGS) < MAX_OPENINGS:
+            OPENINGS[key] = (pickle.dumps(run.model), {})
+    return Run(settings, run.model, key)
+
+
+def first_run(settings: dict) -> tuple[Run, dict]:
+    """The page opens on an answer: the settings (from the link, or the status quo) run to
+    the horizon. Settings that cannot run fall back to the status quo, with the reason."""
+    try:
+        return opening(settings), {}
+    except Exception as exc:  # noqa: BLE001 – a link that cannot run opens the status quo
+        fallback = rn.settings_for("baseline", settings["seed"], settings["weeks"])
+        return opening(fallback), {"__exc__": exc}
 
 
 def headline(model: CommunityModel, lang: str) -> list[tuple[str, str]]:
@@ -270,178 +156,104 @@ def headline(model: CommunityModel, lang: str) -> list[tuple[str, str]]:
         (t("satisfaction", lang), pct(m["satisfaction_rate"])),
         (t("completion", lang), pct(m["completion_rate"])),
         (t("efficacy", lang), f"{m['mean_efficacy']:.2f}"),
-        (t("backlog", lang), f"{m['backlog']:.0f}"),
-        (t("budget", lang), f"{m['budget_spent']:.0f}"),
+        (t("backlog", lang), f"{m['backlog']:,.0f}"),
+        (t("budget", lang), f"{m['budget_spent']:,.0f}"),
     ]
 
 
-def weekly_frame(model: CommunityModel) -> pd.DataFrame:
-    frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-    frame.insert(0, "week", range(len(frame)))
-    return frame
+def reform_marker(settings: dict) -> int | None:
+    """The week the levers switch on, if any lever differs from the status quo."""
+    _, levers, week = rn.split_settings(settings)
+    return week if levers and week <= settings["weeks"] else None
 
 
-def export_csv(model: CommunityModel, seed: int) -> bytes:
-    """The weekly series as CSV, each row saying what produced it (settings, seed, code)."""
-    from experiments import provenance, results
-
-    record = provenance.from_model(model, seed, weeks=model.week)
-    frame = results.tidy_weekly(weekly_frame(model))
-    frame.insert(0, "seed", seed)
-    frame.insert(0, "scenario", record["scenario"])
-    for name, value in provenance.columns(record).items():
-        if name != "resolved_params":
-            frame[name] = value
-    buf = io.StringIO()
-    frame.to_csv(buf, index=False)
-    return buf.getvalue().encode()
-
-
-def scenario_toml(
-    settings: dict[str, Any],
-    compare_with: str = "baseline",
-    replicates: int = 10,
-    weeks: int = 156,
-) -> str:
-    """The scenario on screen as an experiment spec that ``civicloop sweep`` accepts."""
-    import tomli_w
-
-    fixed, levers, week = split_settings(settings)
-    preset = settings["scenario"]
-    preset_levers = {k: v for k, v in SCENARIOS[preset]["levers"].items() if v != PARAMS[k].default}
-    name = preset if levers == preset_levers else "on_screen"
-    if name == compare_with:
-        name = f"{name}_on_screen"
-    scenario: dict[str, Any] = {"from": "baseline"}
-    if levers:
-        scenario["interventions"] = [{"week": week, "set": levers}]
-    spec = {
-        "name": f"dashboard_{name}",
-        "description": f"Saved from the civicloop dashboard on {date.today().isoformat()}",
-        "weeks": int(weeks),
-        "replicates": int(replicates),
-        "seed": int(settings["seed"]),
-        "base": {**fixed, "reform_week": week},
-        "scenarios": {name: scenario, compare_with: compare_with},
-    }
-    return tomli_w.dumps(spec)
-
-
-def compare(
-    settings: dict[str, Any], other: str, replicates: int, weeks: int, progress=None
-) -> pd.DataFrame:
-    """Replicates of the settings on screen ("chosen") and of a preset ("other").
-
-    Replicate *r* of both uses seed ``seed + r`` (common random numbers), and the preset's
-    levers switch on at the same week as on screen. Returns one row per run and week.
-    """
-    preset = settings_for(other, settings["seed"])
-    preset["params"]["reform_week"] = settings["params"]["reform_week"]
-    frames = []
-    for k, (role, s) in enumerate((("chosen", settings), ("other", preset))):
-        for r in range(replicates):
-            model = build_model({**s, "seed": settings["seed"] + r})
-            for _ in range(weeks):
-                model.step()
-            frame = weekly_frame(model)
-            frame["scenario"], frame["replicate"] = role, r
-            frames.append(frame)
-            if progress is not None:
-                progress(100 * (k * replicates + r + 1) / (2 * replicates))
-    return pd.concat(frames, ignore_index=True)
-
-
-def comparison_bands(runs: pd.DataFrame, metric: str) -> pd.DataFrame:
-    from scipy import stats
-
-    g = runs.groupby(["scenario", "week"], sort=False)[metric]
-    out = g.agg(["mean", "sem", "count"]).reset_index()
-    half = stats.t.ppf(0.975, np.maximum(out["count"] - 1, 1)) * out["sem"].fillna(0)
-    out["lo"], out["hi"] = out["mean"] - half, out["mean"] + half
-    return out
-
-
-def end_differences(runs: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Chosen minus other over the last 13 weeks, paired by replicate, with a 95 % CI."""
-    from scipy import stats
-
-    last = runs[runs.week >= runs.week.max() - 12]
-    metrics = {
-        "participation_rate": "participation",
-        "satisfaction_rate": "satisfaction",
-        "completion_rate": "completion",
-        "mean_efficacy": "efficacy",
-        "budget_spent": "budget",
-    }
-    rows = []
-    for col, key in metrics.items():
-        per = last.groupby(["scenario", "replicate"])[col].mean().unstack(0)
-        diff = (per["chosen"] - per["other"]).to_numpy()
-        m = float(diff.mean())
-        half = (
-            float(stats.t.ppf(0.975, max(diff.size - 1, 1)) * diff.std(ddof=1) / np.sqrt(diff.size))
-            if diff.size > 1
-            else float("nan")
+def brief_html(run: Run, lang: str, runs=None) -> bytes:
+    """A one-page brief: the sentence, the figure, the settings (self-contained HTML)."""
+    s = run.settings
+    if runs is not None:
+        labels = {"chosen": rn.chosen_label(runs.attrs["settings"], lang),
+                  "other": scenario_label(runs.attrs["other"], lang)}  # fmt: skip
+        fig = fg.draw_comparison(runs, labels, lang, reform_marker(runs.attrs["settings"]))
+        sentence = rn.comparison_sentence(runs, lang)
+        table = rn.comparison_table(runs, lang).to_html(index=False, border=0)
+        lines = rn.stamp(runs.attrs["settings"], runs.attrs["weeks"], lang, runs)
+    else:
+        view = fg.ChartView("groups", lang, s["weeks"], reform_marker(s))
+        view.update(rn.weekly_frame(run.model))
+        fig = view
+        sentence = t("brief_needs_compare", lang)
+        table = "".join(
+            f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
+            for k, v in headline(run.model, lang)
         )
-        rows.append(
-            {
-                t("measure", lang): t(key, lang),
-                "Δ": round(m, 3),
-                t("ci", lang): f"[{m - half:.3f}, {m + half:.3f}]",
-            }
-        )
-    return pd.DataFrame(rows)
+        table = f"<table>{table}</table>"
+        lines = rn.stamp(s, run.model.week, lang)
+    image = base64.b64encode(
+        fig.export_png() if isinstance(fig, fg.Blitted) else fg.png(fig, dpi=150)
+    ).decode()
+    rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in lines)
+    title = t("brief_title", lang)
+    doc = f"""<!doctype html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head>
+<meta charset="utf-8"><title>{title}</title><style>
+body{{font-family:"Microsoft YaHei","PingFang SC","Noto Sans CJK SC",sans-serif;max-width:46em;
+margin:1.5em auto;color:#1f2328}} img{{max-width:100%}} table{{border-collapse:collapse}}
+th,td{{text-align:left;padding:2px 8px;border-bottom:1px solid #ddd;font-size:.9em}}
+@page{{size:A4;margin:15mm}}</style></head><body>
+<h1>{title}</h1><p><strong>{html.escape(sentence)}</strong></p>
+<img src="data:image/png;base64,{image}" alt="{html.escape(title)}">
+{table}<h2>{t("brief_settings", lang)}</h2><table>{rows}</table></body></html>"""
+    return doc.encode("utf-8")
 
 
-def draw_comparison(runs: pd.DataFrame, labels: dict[str, str], lang: str) -> Figure:
-    fig = Figure(figsize=(7.0, 5.0))
-    axes = fig.subplots(2, 1, sharex=True)
-    for ax, metric, key in zip(
-        axes, ("participation_rate", "satisfaction_rate"), ("participation", "satisfaction")
-    ):
-        bands = comparison_bands(runs, metric)
-        for colour, (scenario, b) in zip(OKABE_ITO, bands.groupby("scenario", sort=False)):
-            label = labels[scenario]
-            ax.plot(b.week, b["mean"], color=colour, label=label)
-            ax.fill_between(b.week, b.lo, b.hi, color=colour, alpha=0.25)
-        ax.set_ylabel(t(key, lang))
-        ax.set_ylim(0, 1)
-        ax.legend(fontsize=8, frameon=False)
-    axes[0].set_title(t("compare_title", lang), fontsize=10)
-    axes[1].set_xlabel(t("week", lang))
-    fig.tight_layout()
-    return fig
-
-
-def settings_for(scenario: str, seed: int = 0) -> dict[str, Any]:
-    """Settings of a preset: the defaults with the preset's lever values."""
-    return {
-        "scenario": scenario,
-        "seed": seed,
-        "params": {**defaults(), **SCENARIOS[scenario]["levers"]},
-    }
-
-
-def slider_step(default: float, low: float, high: float) -> float:
-    """About 1 % of the range, but fine enough that the default lies on a step.
-
-    A slider snaps its value to a step and reports the snapped value; a coarse step would
-    silently change a default such as 0.234.
-    """
-    step = 10.0 ** math.floor(math.log10((high - low) / 100))
-    while step > 1e-6 and abs(round(default / step) * step - default) > 1e-9:
-        step /= 10
-    return step
-
-
-# ---------------------------------------------------------------------- components
+# ---------------------------------------------------------------------- small components
 @solara.component
-def ParamWidget(p: Param, value: Any, on_value, lang: str, show_help: bool):
+def Download(make, filename: str, label: str, mime_type: str, lang: str, classes=()):
+    """A download button whose file is made only when clicked, from the latest state.
+
+    Solara's FileDownload forgets a pending click whenever its data function changes, and a
+    new closure on every render would do that; it would also raise a failure into the page.
+    So the function handed over stays the same object and never raises.
+    """
+    latest = solara.use_ref(make)
+    latest.current = make
+
+    def data() -> bytes:
+        try:
+            return latest.current()
+        except Exception:  # noqa: BLE001 – a failed export must not take the page down
+            return t("err_export", lang).encode("utf-8-sig")
+
+    stable = solara.use_memo(lambda: data, [])
+    with solara.Div(classes=["cl-download", *classes]):
+        solara.FileDownload(stable, filename=filename, label=label, mime_type=mime_type)
+
+
+@solara.component
+def Png(data: bytes, alt: str, classes: str = "cl-fig"):
+    """An image with a text alternative (solara's figure widget has none)."""
+    src = "data:image/png;base64," + base64.b64encode(data).decode()
+    solara.v.Html(tag="img", attributes={"src": src, "alt": alt, "class": classes})
+
+
+@solara.component
+def Note(text: str, kind: str = "note", classes: list[str] | None = None):
+    role = "alert" if kind == "error" else "status"
+    solara.v.Html(
+        tag="div",
+        children=[text],
+        class_=" ".join([f"cl-{kind}", *(classes or [])]),
+        attributes={"role": role},
+    )
+
+
+@solara.component
+def ParamWidget(p: Param, value: Any, on_value, lang: str, show_help: bool, error: str = ""):
+    """One registry parameter: its control, value with unit, range, help and any error."""
     label = param_label(p, lang)
-    low, high = UI_LIMITS.get(p.name, (p.low, p.high))
-    with solara.Column(gap="0px", style={"margin-bottom": "6px"}):
+    low, high = rn.ui_range(p)
+    with solara.Column(gap="0px", classes=["cl-param", f"param-{p.name}"]):
         if p.type is bool:
-            solara.Switch(label=label, value=value, on_value=on_value)
+            solara.Switch(label=label, value=bool(value), on_value=on_value)
         elif p.choices:
             names = {choice_label(c, lang): c for c in p.choices}
             solara.Select(
@@ -450,168 +262,361 @@ def ParamWidget(p: Param, value: Any, on_value, lang: str, show_help: bool):
                 value=choice_label(value, lang),
                 on_value=lambda name: on_value(names[name]),
             )
-        elif p.type is int:
-            solara.SliderInt(
-                label, value=int(value), min=int(low), max=int(high), on_value=on_value
-            )
         else:
-            step = slider_step(p.default, low, high)
-            solara.SliderFloat(
-                label,
-                value=float(value),
-                min=float(low),
-                max=float(high),
-                step=step,
-                on_value=on_value,
-            )
+            if p.type is int:
+                solara.SliderInt(
+                    label, value=int(value), min=int(low), max=int(high), on_value=on_value
+                )
+            else:
+                solara.SliderFloat(
+                    label,
+                    value=float(value),
+                    min=float(low),
+                    max=float(high),
+                    step=slider_step(p.default, low, high),
+                    on_value=on_value,
+                )
+            # the label carries the unit; the value line shows the numbers
+            now = t("value_now", lang, value=rn.format_value(p, value, lang, unit=False))
+            span = rn.format_range(p, low, high, lang, unit=False)
+            sep = "；" if lang == "zh" else "; "
+            solara.Text(f"{now}{sep}{span}", classes=["cl-param-value"])
         if show_help:
-            solara.Text(param_help(p, lang), style={"font-size": "0.75em", "color": "#555"})
+            solara.Text(param_help(p, lang), classes=["cl-param-help"])
+        if error:
+            Note(error, "error", classes=["param-error"])
 
 
+def slider_step(default: float, low: float, high: float) -> float:
+    """About 1 % of the range, but fine enough that the default lies on a step.
+
+    A slider snaps its value to a step and reports the snapped value; a coarse step would
+    silently change a default such as 0.234.
+    """
+    import math
+
+    step = 10.0 ** math.floor(math.log10((high - low) / 100))
+    while step > 1e-6 and abs(round(default / step) * step - default) > 1e-9:
+        step /= 10
+    return step
+
+
+# ---------------------------------------------------------------------- the page
 @solara.component
 def Page():
-    lang, set_lang = solara.use_state("zh")
-    first = solara.use_memo(lambda: settings_for("baseline"), [])
-    settings, set_settings = solara.use_state(first)
-    first_model = solara.use_memo(lambda: build_model(first), [])
-    model, set_model = solara.use_state(first_model)
+    router = solara.use_router()
+    init = solara.use_memo(lambda: rn.from_query(router.search), [])
+    lang, set_lang = solara.use_state(init[1] or "zh")
+    opened = solara.use_memo(lambda: first_run(init[0]), [])
+    settings, set_settings = solara.use_state(init[0])
+    run, set_run = solara.use_state(opened[0])
+    errors, set_errors = solara.use_state(
+        rn.explain_error(opened[1]["__exc__"], init[0]["params"], lang) if opened[1] else {}
+    )
+    url_problems = init[2]
+    notice, set_notice = solara.use_state("")  # a passing problem (busy, a failed week)
     version, set_version = solara.use_state(0)
     playing, set_playing = solara.use_state(False)
+    speed, set_speed = solara.use_state("speed_medium")
     show_help, set_show_help = solara.use_state(False)
     colour_by, set_colour_by = solara.use_state("efficacy")
-    error, set_error = solara.use_state("")
-    # what the Compare tab compares with, how often and how long (the export uses it too)
-    comparison = (
-        solara.use_state("baseline"),
-        solara.use_state(5),
-        solara.use_state(156),
-    )
-    lock = solara.use_memo(threading.Lock, [])
-    pos = solara.use_memo(lambda: layout(model), [model])
+    other, set_other = solara.use_state("baseline")
+    replicates, set_replicates = solara.use_state(min(10, LIMITS.max_replicates))
+    result, set_result = solara.use_state(None)  # the last comparison (pandas frame)
+    lock = solara.use_memo(threading.Lock, [])  # the model is stepped from two threads
 
-    def reset(new_settings=None):
-        s = new_settings or settings
+    def publish(s: dict, language: str) -> None:
+        """Put the settings in the address bar, so the link reproduces the view."""
+        # no router outside the server (tests)
+        with contextlib.suppress(AssertionError, AttributeError):
+            router.push(f"{router.path or '/'}?{rn.to_query(s, language)}")
+
+    def apply(new: dict, week: int | None = None, changed: str = "") -> None:
+        """Show ``new`` on screen and run it to the week on screen, or keep the old run."""
+        set_settings(new)
+        target = run.model.week if week is None else week
         try:
-            set_model(build_model(s))
-            set_error("")
-        except ValueError as exc:
-            set_error(str(exc))
+            with rn.REPLAYS.slot(LIMITS.queue_seconds), lock:
+                new_run = start(new, target)
+        except Busy:
+            set_notice("err_busy")
+            return
+        except Exception as exc:  # noqa: BLE001 – settings that cannot run: say so, keep the run
+            messages = rn.explain_error(exc, new["params"], lang)
+            if changed and changed not in messages:  # next to the control just moved
+                messages = {changed: " ".join(messages.values())}
+            set_errors(messages)
+            set_playing(False)
+            return
+        set_errors({})
+        set_notice("")
+        set_run(new_run)
+        set_version(lambda v: v + 1)
+        publish(new, lang)
+
+    def set_param(name: str):
+        return lambda value: apply(
+            {**settings, "params": {**settings["params"], name: value}}, changed=name
+        )
+
+    def set_top(key: str):
+        return lambda value: apply({**settings, key: int(value)})
+
+    def set_seed(text: str) -> None:
+        try:
+            seed = int(text.strip())
+            if not 0 <= seed < 2**31:
+                raise ValueError
+        except ValueError:
+            set_errors({"seed": t("err_seed", lang)})
+            return
+        apply({**settings, "seed": seed})
+
+    def advance(weeks: int | None) -> bool:
+        """Step the run on screen (to the horizon if ``weeks`` is None); False if it failed."""
+        horizon = run.settings["weeks"]
+        try:
+            if weeks is None:
+                with rn.REPLAYS.slot(LIMITS.queue_seconds), lock:
+                    rn.run_to(run.model, horizon)
+            else:
+                with lock:
+                    rn.run_to(run.model, min(run.model.week + weeks, horizon))
+        except Busy:
+            set_notice("err_busy")
+            return False
+        except Exception:  # noqa: BLE001 – a failing week stops the run, not the page
+            set_notice("err_run")
+            set_playing(False)
+            return False
+        finally:
+            set_version(lambda v: v + 1)
+        set_notice("")
+        return True
+
+    def step_once() -> None:
+        advance(1)
+
+    def run_to_end() -> None:
         set_playing(False)
-        set_version(lambda v: v + 1)
+        advance(None)
 
-    def set_param(name):
-        def on_value(value):
-            set_settings(lambda s: {**s, "params": {**s["params"], name: value}})
-
-        return on_value
-
-    def choose_preset(name):
-        # a preset sets the levers; community, residents and services settings stay
-        def update(s):
-            params = dict(s["params"])
-            for k, p in PARAMS.items():
-                if p.lever:
-                    params[k] = SCENARIOS[name]["levers"].get(k, p.default)
-            return {**s, "scenario": name, "params": params}
-
-        set_settings(update)
-
-    def step_once():
-        with lock:
-            model.step()
-        set_version(lambda v: v + 1)
+    def reset() -> None:
+        set_playing(False)
+        apply(settings, week=0)
 
     async def run_loop():
         # on the page's event loop (as Mesa's own controller does): state updates from a
         # plain thread would not reach this session's page
         while playing:
-            await asyncio.sleep(0.05)
-            with lock:
-                model.step()
-            set_version(lambda v: v + 1)
+            await asyncio.sleep(FRAME_SECONDS)
+            if not advance(SPEEDS[speed]) or run.model.week >= run.settings["weeks"]:
+                set_playing(False)
+                return
 
-    solara.lab.use_task(run_loop, dependencies=[playing, model], prefer_threaded=False)
+    solara.lab.use_task(
+        run_loop, dependencies=[playing, run, speed], prefer_threaded=False, raise_error=False
+    )
 
-    with solara.AppBar():
-        solara.AppBarTitle(t("title", lang))
-    with solara.Sidebar():
-        solara.Button(
-            t("language", lang),
-            on_click=lambda: set_lang("en" if lang == "zh" else "zh"),
-            outlined=True,
-            classes=["lang-switch"],
-        )
-        with solara.Card(t("preset", lang)):
-            labels = {scenario_label(n, lang): n for n in SCENARIOS}
-            solara.Select(
-                label=t("preset", lang),
-                values=list(labels),
-                value=scenario_label(settings["scenario"], lang),
-                on_value=lambda label: choose_preset(labels[label]),
-            )
-            solara.Text(
-                f"{scenario_label(settings['scenario'], lang)} — "
-                f"{scenario_description(settings['scenario'], lang)}",
-                classes=["preset-explanation"],
-            )
-            solara.Text(
-                f"{t('paper_words', lang)}: {SCENARIOS[settings['scenario']]['paper']}",
-                style={"font-size": "0.8em", "font-style": "italic"},
-            )
-            solara.InputInt(
-                t("seed", lang),
-                value=settings["seed"],
-                on_value=lambda v: set_settings(lambda s: {**s, "seed": int(v or 0)}),
-            )
-            with solara.Row():
-                solara.Button(
-                    t("step", lang), on_click=step_once, disabled=playing, classes=["step-button"]
-                )
-                solara.Button(
-                    t("pause", lang) if playing else t("run", lang),
-                    on_click=lambda: set_playing(not playing),
-                    classes=["run-button"],
-                )
-                solara.Button(t("reset", lang), on_click=lambda: reset(), classes=["reset-button"])
-            solara.Switch(label=t("show_help", lang), value=show_help, on_value=set_show_help)
-            if error:
-                solara.Error(f"{t('error', lang)}: {error}")
-        for group in GROUPS:
-            with solara.Details(group_label(group, lang), expand=group == "levers"):
-                for p in PARAMS.values():
-                    if p.group == group and p.name not in HIDDEN:
-                        ParamWidget(
-                            p, settings["params"][p.name], set_param(p.name), lang, show_help
-                        )
+    def switch_language() -> None:
+        new = "en" if lang == "zh" else "zh"
+        set_lang(new)
+        if errors:  # the messages follow the language
+            try:
+                rn.build_model(settings)
+            except ParameterError as exc:
+                set_errors(rn.explain_error(exc, settings["params"], new))
+        publish(run.settings if not errors else settings, new)
 
     solara.Title("civicloop")
-    with solara.lab.Tabs():
-        with solara.lab.Tab(t("tab_now", lang)):
-            NowView(model, pos, lang, colour_by, set_colour_by, version, lock)
-        with solara.lab.Tab(t("tab_compare", lang)):
-            CompareView(settings, lang, comparison)
-        with solara.lab.Tab(t("tab_export", lang)):
-            ExportView(settings, model, lang, comparison)
+    solara.Style(CSS)
+    invalid = bool(errors)
+    at_end = run.model.week >= run.settings["weeks"]
+    with solara.Column(classes=["cl-page"], gap="0px"):
+        with solara.Row(classes=["cl-head"]):
+            solara.HTML(tag="h1", unsafe_innerHTML=html.escape(t("title", lang)))
+            solara.Text(t("subtitle", lang), classes=["cl-sub"])
+            solara.v.Spacer()
+            solara.Button(
+                t("language", lang),
+                on_click=switch_language,
+                outlined=True,
+                classes=["lang-switch"],
+                attributes={"aria-label": f"{t('language', lang)} – {t('language_name', lang)}"},
+            )  # fmt: skip
+        with solara.Row(classes=["cl-body"], gap="16px"):
+            with solara.Column(classes=["cl-side"], gap="4px"):
+                Sidebar(
+                    settings, lang, errors, show_help, set_show_help, apply, set_param, set_top,
+                    set_seed,
+                )  # fmt: skip
+            with solara.Column(classes=["cl-main"], gap="4px"):
+                if url_problems:
+                    Note(t("err_url", lang, names="、".join(url_problems)))
+                with solara.Row(classes=["cl-controls"]):
+                    solara.Button(
+                        t("pause", lang) if playing else t("run", lang),
+                        on_click=lambda: set_playing(not playing),
+                        disabled=invalid or (at_end and not playing),
+                        color="primary",
+                        classes=["run-button"],
+                    )
+                    solara.Button(
+                        t("step", lang),
+                        on_click=step_once,
+                        disabled=playing or invalid or at_end,
+                        classes=["step-button"],
+                    )
+                    solara.Button(
+                        t("run_to_end", lang),
+                        on_click=run_to_end,
+                        disabled=invalid or at_end,
+                        classes=["end-button"],
+                    )
+                    solara.Button(
+                        t("reset", lang), on_click=reset, disabled=invalid, classes=["reset-button"]
+                    )
+                    labels = {t(k, lang): k for k in SPEEDS}
+                    solara.Select(
+                        label=t("speed", lang),
+                        values=list(labels),
+                        value=t(speed, lang),
+                        on_value=lambda label: set_speed(labels[label]),
+                        style={"max-width": "11em"},
+                    )
+                status = t("status_week", lang, week=run.model.week, horizon=run.settings["weeks"])
+                if at_end:
+                    status += " " + t("at_horizon", lang)
+                solara.Text(status, classes=["cl-status", "run-status"])
+                if invalid:
+                    Note(t("err_kept", lang), "error", classes=["stale-run"])
+                if notice:
+                    Note(t(notice, lang), "error", classes=["run-notice"])
+                if lang == "zh" and not fg.HAS_CJK_FONT:
+                    Note(t("no_cjk_font", lang), classes=["font-note"])
+                with solara.Row(classes=["cl-cards", "headline"], gap="8px"):
+                    for label, value in headline(run.model, lang):
+                        with solara.Column(classes=["cl-card"], gap="0px"):
+                            solara.Text(label, classes=["cl-card-label"])
+                            solara.Text(value, classes=["cl-card-value", "headline-value"])
+                with solara.lab.Tabs():
+                    with solara.lab.Tab(t("tab_now", lang)):
+                        NowView(run, lang, colour_by, set_colour_by, version, lock)
+                    with solara.lab.Tab(t("tab_compare", lang)):
+                        CompareView(
+                            settings, invalid, lang, (other, set_other),
+                            (replicates, set_replicates), (result, set_result),
+                        )  # fmt: skip
+                    with solara.lab.Tab(t("tab_export", lang)):
+                        ExportView(run, lang, other, replicates, result, lock)
 
 
 @solara.component
-def NowView(model, pos, lang, colour_by, set_colour_by, version, lock):
-    net_view = solara.use_memo(lambda: NetworkView(model, pos, lang), [model, lang])
-    charts_view = solara.use_memo(lambda: ChartsView(lang), [model, lang])
-    with lock:
-        figures = headline(model, lang)
-        frame = weekly_frame(model)
-        net = net_view.update(model, colour_by)
-        charts = charts_view.update(frame) if len(frame) else None
-    with solara.Row(classes=["headline"]):
-        for label, value in figures:
-            with solara.Card(style={"min-width": "7em", "text-align": "center"}):
-                solara.Text(label, style={"font-size": "0.8em"})
-                solara.Text(
-                    value,
-                    style={"font-size": "1.5em", "font-weight": "bold"},
-                    classes=["headline-value"],
-                )
+def Tier(title: str, open_: bool, content, css_class: str):
+    """A folding section whose controls are only built once it is opened: the page then
+    opens with the levers' ~20 widgets instead of ~80 (faster first screen, lighter page)."""
+    is_open, set_open = solara.use_state_or_update(open_)
+    with (
+        solara.v.ExpansionPanels(
+            v_model=0 if is_open else None,
+            on_v_model=lambda value: set_open(value == 0),
+            class_=f"cl-tier {css_class}",
+        ),
+        solara.v.ExpansionPanel(),
+    ):
+        solara.v.ExpansionPanelHeader(children=[title])
+        with solara.v.ExpansionPanelContent():
+            if is_open:
+                content()
+
+
+@solara.component
+def Sidebar(settings, lang, errors, show_help, set_show_help, apply, set_param, set_top, set_seed):
+    """Scenario first, then the paper's levers; community and advanced settings folded."""
+    names = {scenario_label(n, lang): n for n in SCENARIOS}
+    solara.Select(
+        label=t("preset", lang),
+        values=list(names),
+        value=scenario_label(settings["scenario"], lang),
+        on_value=lambda label: apply(rn.with_preset(settings, names[label])),
+        classes=["preset-select"],
+    )
+    solara.Text(scenario_description(settings["scenario"], lang), classes=["preset-explanation"])
+    solara.Text(
+        f"{t('paper_words', lang)}：{SCENARIOS[settings['scenario']]['paper']}"
+        if lang == "zh"
+        else f"{t('paper_words', lang)}: {SCENARIOS[settings['scenario']]['paper']}",
+        classes=["cl-param-help"],
+    )
+    if errors.get(""):
+        Note(errors[""], "error", classes=["param-error"])
+    params = settings["params"]
+
+    def widgets(tier: str, help_always: bool = False) -> None:
+        for p in PARAMS.values():
+            if rn.tier(p) == tier and p.name not in rn.HIDDEN and rn.applies(p, params):
+                ParamWidget(
+                    p, params[p.name], set_param(p.name), lang, show_help or help_always,
+                    errors.get(p.name, ""),
+                )  # fmt: skip
+
+    def community() -> None:
+        solara.SliderInt(
+            t("horizon", lang), value=settings["weeks"], min=1, max=LIMITS.max_weeks,
+            on_value=set_top("weeks"),
+        )  # fmt: skip
+        solara.Text(t("value_now", lang, value=f"{settings['weeks']} {t('weeks_unit', lang)}"),
+                    classes=["cl-param-value"])  # fmt: skip
+        # a text field parsed here: Solara's number field complains in English
+        solara.InputText(
+            t("seed", lang), value=str(settings["seed"]), on_value=set_seed, classes=["seed-input"]
+        )
+        if errors.get("seed"):
+            Note(errors["seed"], "error", classes=["param-error"])
+        widgets("community")
+        solara.Text(t("cap_note", lang, n=f"{LIMITS.max_residents:,}"), classes=["cl-param-help"])
+
+    def advanced() -> None:
+        solara.Text(t("advanced_note", lang), classes=["cl-param-help"])
+        widgets("advanced", help_always=True)
+
+    def has_error(tier: str) -> bool:
+        return any(rn.tier(PARAMS[k]) == tier for k in errors if k in PARAMS)
+
+    Tier(t("tier_levers", lang), True, lambda: widgets("levers"), "tier-levers")
+    Tier(t("tier_community", lang), has_error("community") or "seed" in errors, community,
+         "tier-community")  # fmt: skip
+    Tier(t("tier_advanced", lang), has_error("advanced"), advanced, "tier-advanced")
+    solara.Switch(label=t("show_help", lang), value=show_help, on_value=set_show_help)
+
+
+@solara.component
+def NowView(run: Run, lang, colour_by, set_colour_by, version, lock):
+    s = run.settings
+    marker = reform_marker(s)
+    hood = solara.use_memo(lambda: fg.NeighbourhoodView(run.model, lang), [run, lang])
+    charts = solara.use_memo(
+        lambda: {k: fg.ChartView(k, lang, s["weeks"], marker) for k in fg.ChartView.CHARTS},
+        [run, lang],
+    )
+
+    def draw() -> dict[str, bytes]:
+        shared = OPENINGS.get(run.opening, (None, {}))[1] if run.opening else {}
+        if run.model.week == s["weeks"] and (lang, colour_by) in shared:
+            return shared[(lang, colour_by)]  # a first screen drawn before
+        with lock:
+            frame = rn.weekly_frame(run.model)
+            hood.update(run.model, colour_by)
+            out = {"hood": hood.render()}
+            for k, view in charts.items():
+                view.update(frame)
+                out[k] = view.render()
+        if run.opening and run.model.week == s["weeks"]:
+            with _openings_lock:
+                shared[(lang, colour_by)] = out
+        return out
+
+    images = solara.use_memo(draw, [run, version, colour_by, lang])
     solara.ToggleButtonsSingle(
         value=colour_by,
         on_value=set_colour_by,
@@ -620,80 +625,239 @@ def NowView(model, pos, lang, colour_by, set_colour_by, version, lock):
             solara.Button(t("by_participation", lang), value="participation"),
         ],
     )
-    with solara.Columns([1, 1]):
-        solara.FigureMatplotlib(net, format="png", dependencies=[version, colour_by, lang])
-        if charts is not None:
-            solara.FigureMatplotlib(charts, format="png", dependencies=[version, lang])
-        else:
-            solara.Info(t("no_data", lang))
+    what = t("by_participation" if colour_by == "participation" else "by_efficacy", lang)
+    titles = {
+        "hood": (t("figure_alt_network", lang, what=what), hood),
+        **{k: (t("figure_alt_chart", lang, what=t(fg.ChartView.TITLES[k], lang)), v)
+           for k, v in charts.items()},
+    }  # fmt: skip
+    with solara.v.Html(tag="div", class_="cl-figs"):  # a CSS grid: 2 columns when wide
+        for key, (alt, view) in titles.items():
+            with solara.v.Html(tag="div", class_=f"cl-fig fig-{key}"):
+                Png(images[key], alt)
+                Download(
+                    view.export_png,
+                    filename=f"civicloop-{key}.png",
+                    label=t("download_png", lang),
+                    mime_type="image/png",
+                    lang=lang,
+                )
+    solara.Text(t("differs", lang), style={"font-weight": "600"})
+    lines = rn.labelled_params(s, lang)
+    if lines:
+        sep = "：" if lang == "zh" else ": "
+        items = "".join(f"<li>{html.escape(k)}{sep}{html.escape(v)}</li>" for k, v in lines)
+        solara.HTML(tag="ul", unsafe_innerHTML=items, classes=["cl-diff", "differs-list"])
+    else:
+        solara.Text(t("differs_none", lang), classes=["differs-list"])
 
 
 @solara.component
-def CompareView(settings, lang, comparison):
-    (other, set_other), (replicates, set_replicates), (weeks, set_weeks) = comparison
+def CompareView(settings, invalid, lang, other_state, replicates_state, result_state):
+    (other, set_other), (replicates, set_replicates) = other_state, replicates_state
+    result, set_result = result_state
+    failure, set_failure = solara.use_state(None)  # (kind, detail) of the last failure
 
-    def work():
-        runs = compare(settings, other, replicates, weeks, progress=task.progress)
-        runs.attrs["other"] = other  # label the result with what was compared
-        return runs
+    def compute(snapshot: dict, done: list) -> tuple[str, Any]:
+        """The replicates, in a worker thread that touches no page state."""
 
-    task = solara.lab.use_task(work, dependencies=None)
-    with solara.Row():
+        def progress(percent: float) -> None:
+            done[0] = percent
+
+        try:
+            with rn.GATE.slot(LIMITS.queue_seconds):
+                runs = rn.compare(snapshot, other, replicates, snapshot["weeks"], progress)
+        except Busy:
+            return "busy", None
+        except ParameterError as exc:
+            return "params", (exc, snapshot["params"])
+        except Exception as exc:  # noqa: BLE001 – the page must survive any failure
+            return "other", type(exc).__name__
+        return "ok", runs
+
+    async def work():
+        # the page's state changes here, on the page's event loop, in turn with the reader's
+        # clicks; only the arithmetic runs in a worker thread
+        done = [0.0]
+        future = asyncio.get_running_loop().run_in_executor(None, compute, settings, done)
+        while not future.done():
+            await asyncio.sleep(0.25)
+            task.progress = done[0]
+        kind, value = await future
+        if kind == "ok":
+            set_failure(None)
+            set_result(value)
+        else:
+            set_failure((kind, value))
+
+    task = solara.lab.use_task(work, dependencies=None, raise_error=False, prefer_threaded=False)
+    Note(t("compare_hint", lang))
+    with solara.Row(classes=["cl-controls"]):
         presets = {scenario_label(n, lang): n for n in SCENARIOS}
         solara.Select(
             label=t("compare_with", lang),
             values=list(presets),
             value=scenario_label(other, lang),
             on_value=lambda label: set_other(presets[label]),
+            style={"max-width": "16em"},
         )
         solara.SliderInt(
-            t("replicates", lang), value=replicates, min=2, max=20, on_value=set_replicates
-        )
-        solara.SliderInt(t("weeks", lang), value=weeks, min=13, max=260, on_value=set_weeks)
+            t("replicates", lang), value=replicates, min=2, max=LIMITS.max_replicates,
+            on_value=set_replicates,
+        )  # fmt: skip
+        solara.Text(t("value_now", lang, value=str(replicates)), classes=["cl-status"])
         solara.Button(
             t("compare_button", lang),
             on_click=task,
-            disabled=task.pending,
+            disabled=task.pending or invalid,
+            color="primary",
             classes=["compare-button"],
         )
+    if failure is not None or task.error:
+        kind, detail = failure or ("other", None)
+        if kind == "busy":
+            msg = t("err_busy", lang)
+        elif kind == "params":
+            msg = " ".join(rn.explain_error(detail[0], detail[1], lang).values())
+        else:
+            msg = t("err_compare", lang) + ("。" if lang == "zh" else ".")
+        Note(f"{t('err_compare', lang)}：{msg}" if lang == "zh" and kind != "other" else
+             msg if kind == "other" else f"{t('err_compare', lang)}: {msg}", "error",
+             classes=["compare-error"])  # fmt: skip
     if task.pending:
         solara.Text(t("comparing", lang))
         solara.ProgressLinear(value=task.progress or True)
-    elif task.finished and task.value is not None:
-        runs = task.value
-        labels = {
-            "chosen": f"{t('on_screen', lang)} ({scenario_label(settings['scenario'], lang)})",
-            "other": scenario_label(runs.attrs["other"], lang),
-        }
-        if runs.week.max() < settings["params"]["reform_week"]:
-            solara.Warning(t("before_reform", lang))
-        solara.FigureMatplotlib(
-            draw_comparison(runs, labels, lang), format="png", dependencies=[id(runs), lang]
-        )
-        solara.Text(
-            f"{t('difference', lang)}: {labels['chosen']} − {labels['other']}",
-            style={"font-weight": "bold"},
-            classes=["comparison-result"],
-        )
-        solara.DataFrame(end_differences(runs, lang))
-    elif task.error:
-        solara.Error(f"{t('error', lang)}: {task.exception}")
+    if result is not None:
+        ComparisonResult(result, settings, other, replicates, lang)
 
 
 @solara.component
-def ExportView(settings, model, lang, comparison):
-    (other, _), (replicates, _), (weeks, _) = comparison
-    solara.Text(t("export_help", lang))
-    solara.FileDownload(
-        lambda: scenario_toml(settings, other, replicates, weeks).encode(),
-        filename="scenario.toml",
-        label=t("download_toml", lang),
-        mime_type="application/toml",
+def ComparisonResult(result, settings, other, replicates, lang):
+    """A finished comparison, labelled with its own settings (stale ones say so)."""
+    snap = result.attrs["settings"]
+    changed = []
+    if snap != settings:
+        changed.append(t("stale_settings", lang))
+    if result.attrs["other"] != other:
+        changed.append(t("stale_other", lang))
+    if result.attrs["replicates"] != replicates:
+        changed.append(t("stale_replicates", lang))
+    if changed:
+        what = "、".join(changed) if lang == "zh" else ", ".join(changed)
+        Note(t("stale", lang, what=what), classes=["stale-comparison"])
+    labels = {"chosen": rn.chosen_label(snap, lang),
+              "other": scenario_label(result.attrs["other"], lang)}  # fmt: skip
+    if result.week.max() < snap["params"]["reform_week"]:
+        Note(t("before_reform", lang))
+    solara.Text(rn.comparison_sentence(result, lang), classes=["cl-sentence", "comparison-result"])
+    fig = solara.use_memo(
+        lambda: fg.draw_comparison(result, labels, lang, reform_marker(snap)), [id(result), lang]
     )
+    image = solara.use_memo(lambda: fg.png(fig), [fig])
+    Png(
+        image,
+        t("figure_alt_chart", lang, what=t("compare_title", lang, n=result.attrs["replicates"])),
+    )
+    table = rn.comparison_table(result, lang)
+    with solara.Column(classes=["cl-table-wrap"], gap="4px"):
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=table.to_html(index=False, border=0, classes="cl-table"),
+            classes=["comparison-table"],
+        )
+        solara.Text(t("end_note", lang), classes=["cl-param-help"])
+        with solara.Row(classes=["cl-controls"]):
+            Download(
+                lambda: rn.comparison_csv(result, lang),
+                filename="civicloop-comparison.csv",
+                label=t("download_compare_csv", lang),
+                mime_type="text/csv",
+                lang=lang,
+            )
+            Download(
+                lambda: fg.png(fig, dpi=150),
+                filename="civicloop-comparison.png",
+                label=t("download_png", lang),
+                mime_type="image/png",
+                lang=lang,
+            )
 
-    solara.FileDownload(
-        lambda: export_csv(model, settings["seed"]),
-        filename="weekly.csv",
-        label=t("download_csv", lang),
-        mime_type="text/csv",
-    )
+
+def export_csv(model: CommunityModel, seed: int) -> bytes:
+    """The weekly series for analysis: variable names, each row saying what produced it
+    (settings, lever schedule, seed, version, git commit)."""
+    from experiments import provenance, results
+
+    record = provenance.from_model(model, seed, weeks=model.week)
+    frame = results.tidy_weekly(rn.weekly_frame(model))
+    frame.insert(0, "seed", seed)
+    frame.insert(0, "scenario", record["scenario"])
+    for name, value in provenance.columns(record).items():
+        if name != "resolved_params":
+            frame[name] = value
+    return frame.to_csv(index=False).encode()
+
+
+@solara.component
+def ExportView(run: Run, lang, other, replicates, result, lock):
+    Note(t("export_help", lang))
+
+    def weekly() -> bytes:
+        with lock:
+            return rn.weekly_csv(run.model, run.settings, lang)
+
+    def brief() -> bytes:
+        with lock:
+            return brief_html(run, lang, result)
+
+    def data() -> bytes:
+        with lock:
+            return export_csv(run.model, run.settings["seed"])
+
+    with solara.Column(gap="6px", style={"margin-bottom": "48px"}):
+        Download(
+            lambda: rn.scenario_toml(run.settings, other, replicates).encode(),
+            filename="civicloop-scenario.toml",
+            label=t("download_toml", lang),
+            mime_type="application/toml",
+            lang=lang,
+        )
+        Download(
+            weekly,
+            filename=f"civicloop-weekly-{datetime.now():%Y%m%d}.csv",
+            label=t("download_csv", lang),
+            mime_type="text/csv",
+            lang=lang,
+        )
+        Download(
+            data,
+            filename=f"civicloop-data-{datetime.now():%Y%m%d}.csv",
+            label=t("download_data", lang),
+            mime_type="text/csv",
+            lang=lang,
+        )
+        Download(
+            brief,
+            filename="civicloop-brief.html",
+            label=t("download_brief", lang),
+            mime_type="text/html",
+            lang=lang,
+        )
+        if result is None:
+            solara.Text(t("brief_needs_compare", lang), classes=["cl-param-help"])
+        solara.Text(t("link", lang), style={"font-weight": "600"})
+        solara.Text(t("link_help", lang), classes=["cl-param-help"])
+        query = rn.to_query(run.settings, lang)
+        solara.HTML(
+            tag="a",
+            unsafe_innerHTML=html.escape(t("link", lang)),
+            attributes={"href": f"?{query}"},
+            classes=["view-link"],
+        )
+
+
+# re-exported for the benchmark and older callers
+build_model = rn.build_model
+settings_for = rn.settings_for
+weekly_frame = rn.weekly_frame
+param_name = param_name

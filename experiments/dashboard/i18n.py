@@ -1,10 +1,15 @@
 """One message catalogue for the dashboard: English and Chinese (中文).
 
 Parameter labels and help texts come from the registry (``model.params``); scenario names and
-explanations from ``model.scenarios``; everything else the dashboard shows is here.
+explanations from ``model.scenarios``; everything else the dashboard shows is here. Chinese
+registry texts pass through :data:`ZH_TERMS`, which replaces the few internal names and
+foreign terms a policy officer should not have to read.
 """
 
 from __future__ import annotations
+
+import re
+from typing import Any
 
 from model.params import GROUPS, PARAMS, Param
 from model.scenarios import SCENARIOS
@@ -18,71 +23,216 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "党建引领社区治理中的居民参与",
     },
     "language": {"en": "中文", "zh": "English"},
+    "language_name": {"en": "Switch to Chinese", "zh": "切换到英文"},
+    "controls": {"en": "Settings", "zh": "设置"},
     "preset": {"en": "Scenario", "zh": "情景"},
     "paper_words": {"en": "Paper", "zh": "原文"},
-    "reform_week": {"en": "Week levers switch on", "zh": "改革启动周"},
     "seed": {"en": "Seed", "zh": "随机种子"},
-    "weeks": {"en": "Weeks to run", "zh": "运行周数"},
+    "horizon": {"en": "Weeks to run", "zh": "运行周数"},
     "step": {"en": "Step", "zh": "单步"},
     "run": {"en": "Run", "zh": "运行"},
     "pause": {"en": "Pause", "zh": "暂停"},
+    "run_to_end": {"en": "Run to the end", "zh": "运行到底"},
     "reset": {"en": "Reset", "zh": "重置"},
+    "speed": {"en": "Speed", "zh": "速度"},
+    "speed_slow": {"en": "1 week per frame", "zh": "每帧1周"},
+    "speed_medium": {"en": "4 weeks per frame", "zh": "每帧4周"},
+    "speed_fast": {"en": "13 weeks per frame", "zh": "每帧13周"},
+    "at_horizon": {"en": "Reached the last week.", "zh": "已运行到最后一周。"},
+    "status_week": {"en": "Week {week} of {horizon}", "zh": "第 {week} 周 / 共 {horizon} 周"},
     "show_help": {"en": "Show help texts", "zh": "显示说明"},
+    "tier_levers": {"en": "Policy levers", "zh": "政策杠杆"},
+    "tier_community": {"en": "Community", "zh": "社区设置"},
+    "tier_advanced": {"en": "Advanced: behaviour and services", "zh": "高级：行为与服务参数"},
+    "advanced_note": {
+        "en": "Assumptions of the model; change them only to test how robust a result is.",
+        "zh": "这些是模型假设，一般无需改动；仅在检验结论是否稳健时调整。",
+    },
+    "value_now": {"en": "now {value}", "zh": "当前 {value}"},
+    "range": {"en": "range {low} – {high}", "zh": "范围 {low} – {high}"},
+    "yes": {"en": "on", "zh": "开"},
+    "no": {"en": "off", "zh": "关"},
     "week": {"en": "Week", "zh": "周"},
+    "weeks_unit": {"en": "weeks", "zh": "周"},
     "participation": {"en": "Participation", "zh": "参与率"},
     "satisfaction": {"en": "Satisfaction", "zh": "满意率"},
     "completion": {"en": "Completion", "zh": "办结率"},
     "resolution": {"en": "Really resolved", "zh": "实际解决率"},
-    "backlog": {"en": "Backlog", "zh": "积压案件"},
+    "backlog": {"en": "Backlog (cases)", "zh": "积压案件（件）"},
     "efficacy": {"en": "Mean efficacy", "zh": "平均效能感"},
     "budget": {"en": "Budget spent (10k CNY)", "zh": "累计支出（万元）"},
     "response_time": {"en": "Response time (weeks)", "zh": "响应时间（周）"},
     "tab_now": {"en": "This run", "zh": "本次运行"},
     "tab_compare": {"en": "Compare scenarios", "zh": "情景对比"},
-    "tab_export": {"en": "Export", "zh": "导出"},
+    "tab_export": {"en": "Downloads", "zh": "下载"},
     "network_title": {
-        "en": "Neighbourhood: compounds, buildings and residents",
-        "zh": "社区网络：小区、楼栋与居民",
+        "en": "Neighbourhood: buildings grouped by compound",
+        "zh": "社区：按小区分组的楼栋",
     },
-    "colour_by": {"en": "Colour residents by", "zh": "居民着色依据"},
+    "colour_by": {"en": "Colour buildings by", "zh": "楼栋着色依据"},
     "by_efficacy": {"en": "efficacy", "zh": "效能感"},
     "by_participation": {"en": "recent participation", "zh": "近期参与"},
-    "took_part": {"en": "took part (4 weeks)", "zh": "近4周参与"},
-    "did_not": {"en": "did not", "zh": "未参与"},
-    "party_member": {"en": "Party member", "zh": "党员"},
-    "grid_worker": {"en": "grid worker", "zh": "网格员"},
+    "share_took_part": {
+        "en": "Share who took part (last 4 weeks)",
+        "zh": "近4周参与的居民比例",
+    },
+    "party_member": {"en": "Party members in building", "zh": "楼内党员"},
+    "grid_worker": {"en": "grid worker (one per grid)", "zh": "网格员（每网格一名）"},
+    "compound": {"en": "compound", "zh": "小区"},
     "chart_groups": {"en": "Participation by group", "zh": "各群体参与率"},
     "chart_closure": {"en": "Completion vs satisfaction", "zh": "办结率与满意率"},
     "chart_service": {"en": "Response time and backlog", "zh": "响应时间与积压"},
+    "all_residents": {"en": "all residents", "zh": "全体居民"},
     "retired": {"en": "retired", "zh": "退休"},
-    "working": {"en": "working-age", "zh": "在职年龄"},
+    "working": {"en": "working-age", "zh": "劳动年龄"},
     "youth": {"en": "youth", "zh": "青年"},
     "low_income": {"en": "low-income", "zh": "低保户"},
     "party": {"en": "Party members", "zh": "党员"},
-    "no_data": {"en": "Press Step or Run to start.", "zh": "请点击“单步”或“运行”开始。"},
+    "reform_marker": {"en": "levers on (week {week})", "zh": "改革启动（第{week}周）"},
+    "differs": {"en": "What differs from the status quo", "zh": "与现状不同的设置"},
+    "differs_none": {"en": "Nothing: this is the status quo.", "zh": "无：即现状。"},
+    "from_week": {"en": "from week {week}", "zh": "自第{week}周起"},
+    "from_start": {"en": "from the start", "zh": "从一开始"},
     "compare_with": {"en": "Compare with", "zh": "对比情景"},
     "before_reform": {
-        "en": "The comparison ends before the levers switch on (week set in the sidebar).",
-        "zh": "对比在干预杠杆启动周之前就结束了（启动周见侧栏）。",
+        "en": "The run ends before the levers switch on (week set under Policy levers).",
+        "zh": "运行在改革启动周之前就结束了（启动周见“政策杠杆”）。",
     },
-    "on_screen": {"en": "Settings on screen", "zh": "当前设置"},
+    "on_screen": {"en": "settings on screen", "zh": "当前设置"},
+    "on_screen_based": {
+        "en": "settings on screen (from {preset})",
+        "zh": "当前设置（基于{preset}）",
+    },
     "replicates": {"en": "Replicates", "zh": "重复次数"},
     "compare_button": {"en": "Compare", "zh": "开始对比"},
     "comparing": {"en": "Running replicates…", "zh": "正在运行重复实验……"},
-    "compare_title": {
-        "en": "Mean and 95 % band over replicates (same seeds)",
-        "zh": "重复实验均值与95%置信带（相同随机种子）",
+    "compare_hint": {
+        "en": "Runs the settings on screen and another scenario with the same seeds "
+        "and reports the difference at the end with a 95 % interval.",
+        "zh": "以相同随机种子分别运行当前设置和对比情景，报告期末差异及95%区间。",
     },
-    "difference": {"en": "Difference at the end (last 13 weeks)", "zh": "期末差异（最后13周）"},
+    "compare_title": {
+        "en": "Mean and 95 % band over {n} replicates (same seeds)",
+        "zh": "{n}次重复实验的均值与95%置信带（相同随机种子）",
+    },
+    "stale": {
+        "en": "These results are for earlier {what}; press Compare to update them.",
+        "zh": "以下结果基于之前的{what}；请点击“开始对比”更新。",
+    },
+    "stale_settings": {"en": "settings", "zh": "设置"},
+    "stale_other": {"en": "comparison scenario", "zh": "对比情景"},
+    "stale_replicates": {"en": "number of replicates", "zh": "重复次数"},
     "measure": {"en": "Measure", "zh": "指标"},
-    "ci": {"en": "95 % CI", "zh": "95%置信区间"},
+    "difference": {"en": "Difference", "zh": "差异"},
+    "ci": {"en": "95 % interval", "zh": "95%区间"},
+    "end_note": {
+        "en": "Mean of the last 13 weeks, paired by seed.",
+        "zh": "最后13周的平均值，按随机种子配对。",
+    },
+    "pp": {"en": "pp", "zh": "个百分点"},
+    "sentence_intro": {"en": "Compared with {other}, {chosen} ", "zh": "与{other}相比，{chosen}使"},
+    "sentence_up": {
+        "en": "raises {measure} by about {d} percentage points (95 % interval {lo} to {hi})",
+        "zh": "{measure}提高约 {d} 个百分点（95%区间 {lo}–{hi}）",
+    },
+    "sentence_down": {
+        "en": "lowers {measure} by about {d} percentage points (95 % interval {lo} to {hi})",
+        "zh": "{measure}降低约 {d} 个百分点（95%区间 {lo}–{hi}）",
+    },
+    "sentence_same": {
+        "en": "leaves {measure} about unchanged (95 % interval {lo} to {hi} points)",
+        "zh": "{measure}无明显变化（95%区间 {lo}–{hi} 个百分点）",
+    },
+    "sentence_and": {"en": " and ", "zh": "，"},
+    "sentence_end": {"en": ".", "zh": "。"},
+    "downloads": {"en": "Downloads", "zh": "下载"},
+    "download_png": {"en": "Figure (PNG)", "zh": "图片（PNG）"},
     "download_toml": {"en": "Experiment spec (TOML)", "zh": "实验配置（TOML）"},
     "download_csv": {"en": "Weekly series (CSV)", "zh": "周度数据（CSV）"},
-    "export_help": {
-        "en": "The TOML file runs unchanged with `civicloop sweep FILE --out DIR`.",
-        "zh": "TOML 文件可直接用于 `civicloop sweep FILE --out DIR`。",
+    "download_data": {
+        "en": "Data for analysis (CSV, variable names and provenance)",
+        "zh": "分析用数据（CSV，变量名与来源信息）",
     },
-    "error": {"en": "Cannot use these settings", "zh": "设置无效"},
+    "download_compare_csv": {"en": "Comparison table (CSV)", "zh": "对比表（CSV）"},
+    "download_brief": {"en": "One-page brief (HTML)", "zh": "一页简报（HTML）"},
+    "export_help": {
+        "en": "Every file is stamped with the settings, seed and version of the run on screen. "
+        "The TOML file runs unchanged with `civicloop sweep FILE --out DIR`.",
+        "zh": "每个文件都注明屏幕上这次运行的设置、随机种子和版本。"
+        "TOML 文件可直接用于命令 `civicloop sweep FILE --out DIR`。",
+    },
+    "brief_needs_compare": {
+        "en": "Run a comparison first for the brief to carry its sentence.",
+        "zh": "先运行一次情景对比，简报中才会有对比结论。",
+    },
+    "link": {"en": "Link to this view", "zh": "本视图链接"},
+    "link_help": {
+        "en": "The address bar holds the scenario, levers and seed; opening it restores them.",
+        "zh": "地址栏中包含情景、杠杆和随机种子，打开该链接即可恢复当前视图。",
+    },
+    "stamp_scenario": {"en": "Scenario", "zh": "情景"},
+    "stamp_seed": {"en": "Seed", "zh": "随机种子"},
+    "stamp_weeks": {"en": "Weeks run", "zh": "已运行周数"},
+    "stamp_settings": {"en": "Settings differing from the status quo", "zh": "与现状不同的设置"},
+    "stamp_version": {"en": "Version", "zh": "版本"},
+    "stamp_exported": {"en": "Exported", "zh": "导出时间"},
+    "stamp_compared": {"en": "Compared with", "zh": "对比情景"},
+    "stamp_replicates": {"en": "Replicates", "zh": "重复次数"},
+    "brief_title": {"en": "civicloop brief", "zh": "civicloop 简报"},
+    "brief_settings": {"en": "Settings", "zh": "设置"},
+    "error": {"en": "Cannot use these settings", "zh": "无法使用这些设置"},
+    "err_sum": {
+        "en": "{a} + {b} must be at most 100 % (now {va} + {vb}).",
+        "zh": "{a}与{b}之和不能超过100%（现为 {va} + {vb}）。",
+    },
+    "err_range": {
+        "en": "{label}: {value} is not allowed ({allowed}).",
+        "zh": "{label}：{value} 不在允许范围内（{allowed}）。",
+    },
+    "err_generic": {
+        "en": "These settings cannot be run together{which}.",
+        "zh": "这些设置无法一起运行{which}。",
+    },
+    "err_kept": {
+        "en": "The results shown are still those of the last valid settings; Step and Run "
+        "are paused until this is fixed.",
+        "zh": "页面上仍显示上一次有效设置的结果；修正之前暂停“单步”和“运行”。",
+    },
+    "err_seed": {
+        "en": "The seed must be a whole number from 0 to 2147483647.",
+        "zh": "随机种子须为 0 到 2147483647 之间的整数。",
+    },
+    "err_export": {
+        "en": "This file could not be made; please try again.",
+        "zh": "无法生成此文件，请重试。",
+    },
+    "err_run": {
+        "en": "The run stopped with an error; press Reset to start again.",
+        "zh": "运行出错已停止；请点击“重置”重新开始。",
+    },
+    "err_busy": {
+        "en": "The server is busy with other users' runs; please try again in a minute.",
+        "zh": "服务器正忙于其他用户的运行，请稍后再试。",
+    },
+    "err_compare": {"en": "The comparison could not run", "zh": "对比未能运行"},
+    "err_url": {
+        "en": "Some settings in the link were not used: {names}.",
+        "zh": "链接中的部分设置未被采用：{names}。",
+    },
+    "cap_note": {
+        "en": "At most {n} households on this server.",
+        "zh": "本服务器最多支持 {n} 户。",
+    },
+    "no_cjk_font": {
+        "en": "",
+        "zh": "本机未找到中文字体，图中文字暂以英文显示。安装任一中文字体"
+        "（如思源黑体、文泉驿、微软雅黑）并重启后即可显示中文。",
+    },
+    "figure_alt_network": {
+        "en": "Map of the community's buildings, coloured by {what}",
+        "zh": "社区楼栋示意图，按{what}着色",
+    },
+    "figure_alt_chart": {"en": "Chart: {what}", "zh": "图表：{what}"},
 }
 
 
@@ -94,16 +244,19 @@ CHOICES: dict[str, dict[str, str]] = {
     "watts_strogatz": {"en": "small world (Watts–Strogatz)", "zh": "小世界网络"},
 }
 
-
-def choice_label(value: str, lang: str) -> str:
-    return CHOICES.get(value, {}).get(lang, value)
-
-
-def t(key: str, lang: str) -> str:
-    """The message ``key`` in ``lang`` (falls back to English)."""
-    entry = MESSAGES[key]
-    return entry.get(lang) or entry["en"]
-
+#: Chinese registry texts: internal names and foreign terms → plain Chinese. The registry
+#: itself is shared with the CLI and the docs; the dashboard shows officials the plain words.
+ZH_TERMS: tuple[tuple[str, str], ...] = (
+    ("nested_sbm：", "嵌套分块："),
+    ("watts_strogatz：", "小世界网络："),
+    ("trace：", "留痕考核："),
+    ("results：", "结果导向："),
+    ("Beta分布", "贝塔分布"),
+    (" Bush–Mosteller 学习率", "学习率（布什–莫斯特勒学习规则）"),
+    ("最近的 k 位居民", "最近的若干位居民（人数即此值）"),
+    ("GraphML（.graphml）或边列表（.edgelist/.txt/.csv）文件", "网络文件"),
+    ("在职年龄", "劳动年龄"),
+)
 
 UNITS_ZH = {
     "households": "户", "buildings": "栋", "ties": "个", "per week": "每周", "weeks": "周",
@@ -114,15 +267,65 @@ UNITS_ZH = {
 }  # fmt: skip
 
 
+#: Plain words for the registry's few English words left in Chinese texts.
+ZH_WORDS = {"false": "否", "true": "是", "Beta": "贝塔"}
+
+
+def _replace_terms(text: str) -> str:
+    for old, new in ZH_TERMS:
+        text = text.replace(old, new)
+    return text
+
+
+def zh_terms(text: str) -> str:
+    """Chinese registry text as an official reads it: a parameter's internal name becomes
+    its Chinese label (derived from the registry, so a new parameter needs nothing here)."""
+    text = _replace_terms(text)
+
+    def plain(match: re.Match) -> str:
+        word = match.group(1)
+        if word in PARAMS:
+            return f"“{_replace_terms(PARAMS[word].label_zh)}”"
+        if word in ZH_WORDS:
+            return ZH_WORDS[word]
+        if "_" in word:  # another internal name (a constant of the model)
+            return "模型设定值"
+        return match.group(0)
+
+    return re.sub(r" ?(?<![A-Za-z_])([A-Za-z][A-Za-z_]*)(?![A-Za-z_]) ?", plain, text)
+
+
+def choice_label(value: str, lang: str) -> str:
+    return CHOICES.get(value, {}).get(lang, value)
+
+
+def t(key: str, lang: str, **fields: Any) -> str:
+    """The message ``key`` in ``lang`` (falls back to English), with ``fields`` filled in."""
+    entry = MESSAGES[key]
+    text = entry.get(lang) or entry["en"]
+    return text.format(**fields) if fields else text
+
+
+def unit_label(p: Param, lang: str) -> str:
+    return UNITS_ZH.get(p.unit, p.unit) if lang == "zh" else p.unit
+
+
+def param_name(p: Param, lang: str) -> str:
+    """The parameter's name alone (no unit), in the UI language."""
+    return _replace_terms(p.label_zh) if lang == "zh" else p.label_en
+
+
 def param_label(p: Param, lang: str) -> str:
-    label = p.label_zh if lang == "zh" else p.label_en
-    unit = UNITS_ZH.get(p.unit, p.unit) if lang == "zh" else p.unit
-    return f"{label} ({unit})" if unit else label
+    label, unit = param_name(p, lang), unit_label(p, lang)
+    if not unit:
+        return label
+    return f"{label}（{unit}）" if lang == "zh" else f"{label} ({unit})"
 
 
 def param_help(p: Param, lang: str) -> str:
-    text = p.description_zh if lang == "zh" and p.description_zh else p.description
-    return f"{text} [{p.paper}]" if p.paper else text
+    if lang == "zh":
+        return zh_terms(p.description_zh or p.description)
+    return f"{p.description} [{p.paper}]" if p.paper else p.description
 
 
 def group_label(group: str, lang: str) -> str:
@@ -142,7 +345,7 @@ def scenario_description(name: str, lang: str) -> str:
 
 def missing_translations() -> list[str]:
     """Keys with no Chinese text – a test keeps this empty."""
-    out = [k for k, v in MESSAGES.items() if not v.get("zh") or not v.get("en")]
+    out = [k for k, v in MESSAGES.items() if "zh" not in v or "en" not in v]
     out += [f"param:{n}" for n, p in PARAMS.items() if not p.description_zh]
     out += [f"scenario:{n}" for n, s in SCENARIOS.items() if not s.get("description_zh")]
     out += [f"unit:{p.unit}" for p in PARAMS.values() if p.unit and p.unit not in UNITS_ZH]

@@ -1,0 +1,86 @@
+"""Start the dashboard's server as a child process whose life ends with ours.
+
+``civicloop dashboard`` prints a line at once (the first start takes several seconds),
+another when the page answers, and stops the server when it is stopped itself – by Ctrl-C,
+by a signal, or (on Linux) even when killed outright, through the kernel's parent-death
+signal. Caps for a shared intranet server travel to the server as environment variables
+(see :class:`experiments.dashboard.runs.Limits`).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+
+def _die_with_parent() -> None:  # runs in the child before exec (Linux only)
+    import ctypes
+
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+class _Stopped(Exception):
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(child: subprocess.Popen) -> None:
+    """Terminate the server; kill it if open connections hold it up for 5 s."""
+    if child.poll() is None:
+        child.terminate()
+        try:
+            child.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+def serve(host: str = "127.0.0.1", port: int = 8765, **caps: int | None) -> int:
+    """Run the server until it or we are stopped; returns its exit code."""
+    env = dict(os.environ)
+    for name, value in caps.items():
+        if value is not None:
+            env[f"CIVICLOOP_DASHBOARD_{name.upper()}"] = str(value)
+    cmd = [sys.executable, "-m", "solara", "run", "experiments.dashboard.app", "--host", host,
+           "--port", str(port), "--production", "--no-open"]  # fmt: skip
+    local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    url = f"http://{local}:{port}/"
+    print(f"civicloop dashboard: starting on http://{host}:{port} …", flush=True)
+    start = time.monotonic()
+    child = subprocess.Popen(
+        cmd, env=env, preexec_fn=_die_with_parent if sys.platform == "linux" else None
+    )
+
+    def on_signal(signum, frame):  # a polite stop of ours stops the server too
+        raise _Stopped(signum)
+
+    for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if sig is not None:
+            signal.signal(sig, on_signal)
+    try:
+        while child.poll() is None:
+            try:
+                if urllib.request.urlopen(url, timeout=2).status == 200:
+                    took = time.monotonic() - start
+                    print(f"civicloop dashboard: ready at {url} after {took:.1f} s "
+                          "(Ctrl-C to stop)", flush=True)  # fmt: skip
+                    break
+            except OSError:
+                time.sleep(0.25)
+        while True:  # short waits: a signal must not arrive inside a blocking wait
+            try:
+                return child.wait(timeout=0.5)
+            except subprocess.TimeoutExpired:
+                continue
+    except KeyboardInterrupt:
+        return 130
+    except _Stopped as stopped:
+        return 128 + stopped.signum
+    finally:
+        _stop(child)
