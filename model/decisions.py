@@ -11,7 +11,8 @@ teaches according to what it achieved (see :mod:`model.outcomes`), never a fixed
 
 Reads ``report_base``, ``activity_base``, ``efficacy_weight``, ``neighbour_weight``,
 ``mobilisation_weight``, ``record_weight``, ``issue_lapse_weeks``, ``lost_case_prob``,
-``online_platform``, ``grid_plus_branch``, ``activity_every_weeks``, ``assessment``,
+``online_platform``, ``grid_plus_branch``, ``door_cost_removed``, ``activity_every_weeks``,
+``assessment``,
 ``formalist_relevance``, ``results_relevance``, ``deliberation_every_weeks``,
 ``deliberation_appeal``.
 """
@@ -84,10 +85,10 @@ def report_problems(model: CommunityModel) -> None:
     p, rng, t, r = model.params, model.rng, model.week, model.people
     pending = np.flatnonzero(r.pending)
     logit = report_logit(model, pending)
-    # a part-time grid worker collecting the problem at the door removes the costs
+    # a part-time grid worker collecting the problem at the door takes over its costs
     collected = r.mobilised[pending] & p["grid_plus_branch"]
     door = p["participation_cost"] * (1 - r.free_time[pending]) + model.channel_cost[pending]
-    logit = np.where(collected, logit + door, logit)
+    logit = np.where(collected, logit + p["door_cost_removed"] * door, logit)
     report = rng.random(pending.size) < sigmoid(logit)
     reporters = pending[report]
     lost_p = 0.0 if p["online_platform"] else p["lost_case_prob"]

@@ -1231,6 +1231,20 @@ _P: list[Param] = [
         source="assumption",
     ),
     Param(
+        "door_cost_removed",
+        float,
+        1.0,
+        "Cost taken over at the door",
+        "上门收集免除的成本",
+        "Share of the time and channel cost of reporting that a part-time grid worker "
+        "collecting the problem at the door takes over (under grid + branch).",
+        "services",
+        0,
+        1,
+        paper="网格+支部 缩短沟通距离",
+        source="assumption",
+    ),
+    Param(
         "performance_pay_gain",
         float,
         0.4,
@@ -1376,6 +1390,7 @@ _DESCRIPTIONS_ZH: dict[str, str] = {
     "knowledge_memory_weeks": "没有新信号时，网格员对一栋楼民情的掌握逐渐淡忘的周数。",
     "blind_relevance": "完全不了解一栋楼民情时，共性问题处置或结果导向活动对路的概率（完全了解时升至 case_relevance / results_relevance）。",  # noqa: E501
     "codecided_relevance": "居民在议事会上共同议定的共性问题处置对路的概率。",
+    "door_cost_removed": "在“网格+支部”下，兼职网格员上门收集问题时替居民免除的时间与渠道成本比例。",  # noqa: E501
     "performance_pay_gain": "全额绩效工资时网格员有效能力增加的比例。",
     "branch_outreach_factor": "党员作为兼职网格员（收集问题）走访的户数是普通联系的几倍。",
     "burn_in_weeks": "记录开始前在现状参数下运行的周数，使第0周即为现状的稳定状态（不记录）。",
