@@ -201,13 +201,14 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from .executors import BackendError
     from .plan import plan_runs
     from .spec import load_spec
-    from .sweep import SweepError, run_sweep
 
     spec = load_spec(args.spec)
     if args.dry_run:
         for run in plan_runs(spec):
             print(json.dumps(run.resolved(), ensure_ascii=False, default=str))
         return 0
+    from .sweep import SweepError, run_sweep
+
     if not args.out:
         raise ValueError("--out DIR is required (except with --dry-run)")
     if args.scheduler and args.backend != "dask":

@@ -121,8 +121,7 @@ def check_plan(spec: ExperimentSpec, points: list[dict[str, Any]]) -> None:
     lever off for the scenario. Such a spec is refused; the value belongs in the scenario's
     ``set`` or ``interventions``.
     """
-    from model.model import check_consistency, check_mid_run
-    from model.params import ParameterError, defaults
+    from model.params import ParameterError, check_consistency, check_mid_run, defaults
 
     shared = set(spec.base) | set(points[0])
     for sc in spec.scenarios:

@@ -27,7 +27,7 @@ from typing import Any
 
 import pandas as pd
 
-from model import PARAMS, CommunityModel
+from model import PARAMS
 
 from . import executors, provenance, results
 from .plan import Run, plan_runs, point_label
@@ -48,6 +48,8 @@ def execute(task: dict[str, Any]) -> dict[str, Any]:
     start = time.perf_counter()
     row: dict[str, Any] = {"run_id": run["run_id"], "status": "ok", "error": ""}
     try:
+        from model.model import CommunityModel  # not needed to plan or check a sweep
+
         model = CommunityModel(
             scenario=run["base_scenario"],
             interventions=run["interventions"],

@@ -47,7 +47,7 @@ from .metrics import (
 from .needs import department_demand, need_rate, needs_arise, new_problems
 from .outcomes import end_cases, fix_shared, outcomes_reach_residents, word_of_mouth
 from .outreach import party_members_reach_out
-from .params import PARAMS, ParameterError, defaults, validate
+from .params import ParameterError, check_consistency, check_mid_run, defaults, validate
 from .scenarios import SCENARIOS, resolve_scenario
 from .state import AT_DEPARTMENT, AT_GRID, NEVER, RETIRED, WORKING, YOUTH, Cases, Residents
 from .stats import members, sigmoid
@@ -433,30 +433,6 @@ for _name in _RESIDENT_VIEWS:
         _name,
         property(lambda self, _n=_name: getattr(self.people, _n), doc=f"``people.{_name}``"),
     )
-
-
-def check_mid_run(values: dict[str, Any], where: str) -> None:
-    for name in values:
-        if name in PARAMS and not PARAMS[name].mid_run:  # unknown names: validate() explains
-            raise ParameterError(
-                f"{where} sets {name!r}, which fixes the community's structure or its start "
-                "and cannot change mid-run"
-            )
-
-
-def check_consistency(p: dict[str, Any]) -> None:
-    """Combinations the registry's ranges cannot express."""
-    if p["retired_share"] + p["youth_share"] > 1:
-        raise ParameterError(
-            f"retired_share + youth_share must be ≤ 1, got {p['retired_share']} + "
-            f"{p['youth_share']}"
-        )
-    if not p["told_unresolved_value"] < p["aspiration"]:
-        raise ParameterError(
-            f"told_unresolved_value ({p['told_unresolved_value']}) must be below aspiration "
-            f"({p['aspiration']}): in the paper's order an honest 'nothing could be done' is "
-            "worth less than what residents hope for, and more than silence (0)"
-        )
 
 
 __all__ = ["NEVER", "CommunityModel", "check_consistency", "check_mid_run"]

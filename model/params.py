@@ -18,6 +18,8 @@ __all__ = [
     "PARAMS",
     "Param",
     "ParameterError",
+    "check_consistency",
+    "check_mid_run",
     "defaults",
     "parse_value",
     "validate",
@@ -1472,3 +1474,27 @@ def parse_value(name: str, text: str) -> Any:
     except ValueError:
         raise ParameterError(f"{name}={text!r} is not allowed: expected {p.allowed()}") from None
     return validate_one(name, number)
+
+
+def check_mid_run(values: dict[str, Any], where: str) -> None:
+    for name in values:
+        if name in PARAMS and not PARAMS[name].mid_run:  # unknown names: validate() explains
+            raise ParameterError(
+                f"{where} sets {name!r}, which fixes the community's structure or its start "
+                "and cannot change mid-run"
+            )
+
+
+def check_consistency(p: dict[str, Any]) -> None:
+    """Combinations the registry's ranges cannot express."""
+    if p["retired_share"] + p["youth_share"] > 1:
+        raise ParameterError(
+            f"retired_share + youth_share must be ≤ 1, got {p['retired_share']} + "
+            f"{p['youth_share']}"
+        )
+    if not p["told_unresolved_value"] < p["aspiration"]:
+        raise ParameterError(
+            f"told_unresolved_value ({p['told_unresolved_value']}) must be below aspiration "
+            f"({p['aspiration']}): in the paper's order an honest 'nothing could be done' is "
+            "worth less than what residents hope for, and more than silence (0)"
+        )

@@ -35,8 +35,9 @@ def imported_modules(code: list[str]) -> set[str]:
             "-c",
             "from experiments.spec import load_spec; load_spec('experiments/specs/levers.toml')",
         ],  # fmt: skip
+        ["-m", "experiments.cli", "sweep", "experiments/specs/levers.toml", "--dry-run"],
     ],
-    ids=["help", "params", "run-help", "spec-check"],
+    ids=["help", "params", "run-help", "spec-check", "sweep-dry-run"],
 )
 def test_quick_commands_import_no_mesa_dashboard_or_dask(code):
     names = imported_modules(code)
