@@ -118,6 +118,13 @@ def test_fact5_a_settled_circle_is_slower_to_break_than_to_prevent():
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="not supported: whistle and results-based assessment together gain no more than "
+    "the sum of each alone (the fixes both speed up still wait for a lean yearly budget); "
+    "the feedback × whistle-with-results interaction of the combinations experiment is "
+    "(README); strict, so support would show",
+)
 def test_fact5_whistle_and_results_assessment_work_better_together():
     """Participation gain of both together exceeds the sum of each alone (16 paired seeds)."""
     seeds = range(16)
