@@ -112,7 +112,6 @@ def test_sweep_planning_opens_and_checks_every_network_file(tmp_path, capsys):
 
 
 def test_failed_runs_print_their_distinct_reasons_with_counts(tmp_path, capsys, monkeypatch):
-    import experiments.sweep as sweep_module
 
     class Flaky(CommunityModel):
         def step(self):
@@ -120,7 +119,7 @@ def test_failed_runs_print_their_distinct_reasons_with_counts(tmp_path, capsys, 
                 raise RuntimeError(f"broken at {self.scenario_name}")
             super().step()
 
-    monkeypatch.setattr(sweep_module, "CommunityModel", Flaky)
+    monkeypatch.setattr("model.model.CommunityModel", Flaky)  # what a run imports
     text = SPEC.replace('reform = "beijing_reform"', 'a = "baseline"\nb = "funding"')
     spec = tmp_path / "s.toml"
     spec.write_text(text.replace("replicates = 1", "replicates = 2").replace("10", "60", 1))
