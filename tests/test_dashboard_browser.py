@@ -119,9 +119,12 @@ def _cards(page) -> list[str]:
 
 
 def _wait_week(page, week: int, timeout=30_000):
+    """Until the week card shows ``week``, with every headline figure (at week 0 they are the
+    settled status quo's after the burn-in; without a burn-in only the week is shown)."""
     page.wait_for_function(
         "w => { const e = document.querySelectorAll('.headline-value');"
-        " return e.length === (w === 0 ? 1 : 7) && e[0].innerText.trim() === String(w); }",
+        " return (e.length === 7 || (w === 0 && e.length === 1))"
+        " && e[0].innerText.trim() === String(w); }",
         arg=week,
         timeout=timeout,
     )
