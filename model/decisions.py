@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .grid import relevance
 from .metrics import REREPORT_WINDOW
 from .outcomes import learn
 from .state import AT_GRID, NEVER, SHARED
@@ -106,7 +107,7 @@ def activity_relevance(model: CommunityModel, buildings: np.ndarray) -> np.ndarr
     assessment (自编自导), chosen from what residents raised under results-based assessment."""
     p = model.params
     if p["assessment"] == "results":
-        return model.relevance(p["results_relevance"], buildings)
+        return relevance(model, p["results_relevance"], buildings)
     return np.full(buildings.size, p["formalist_relevance"])
 
 

@@ -13,6 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .grid import grid_case_capacity, own_case_capacity
+from .state import FIRST_FIXED, FIRST_NOT_FIXED
+
 if TYPE_CHECKING:
     from .model import CommunityModel
 
@@ -128,8 +131,6 @@ def _share(num: float, den: float) -> float:
 
 def measure(model: CommunityModel) -> dict[str, float]:
     """Every weekly figure, from this week's log and the rolling window."""
-    from .grid import grid_case_capacity, own_case_capacity
-
     p, t, r = model.params, model.week, model.people
     r.last_participation[model.participated] = t
     r.last_active[model.voiced] = t
@@ -180,9 +181,7 @@ def measure(model: CommunityModel) -> dict[str, float]:
 
 def rereport_odds_ratio(model: CommunityModel) -> dict[str, float]:
     """Re-reporting after a fixed vs unfixed first report, stratified (Mantel–Haenszel)."""
-    from statsmodels.stats.contingency_tables import StratifiedTable
-
-    from .state import FIRST_FIXED, FIRST_NOT_FIXED
+    from statsmodels.stats.contingency_tables import StratifiedTable  # only for summaries
 
     r = model.people
     full = (r.first_outcome > 0) & (r.first_outcome_week + REREPORT_WINDOW <= model.week - 1)

@@ -31,7 +31,6 @@ from .grid import (
     grid_professional,
     grid_workers_learn_needs,
     grid_workers_work,
-    relevance,
 )
 from .metrics import (
     SUMMARY,
@@ -336,10 +335,6 @@ class CommunityModel(mesa.Model):
 
     def fix_shared(self, buildings: np.ndarray) -> None:
         fix_shared(self, buildings)
-
-    def relevance(self, known_top: float, buildings: np.ndarray) -> np.ndarray:
-        """Chance a response meets the need, given what is known of the buildings' needs."""
-        return relevance(self, known_top, buildings)
 
     def spend(self, amount: float, fund: bool) -> None:
         if fund:
