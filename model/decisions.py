@@ -54,8 +54,8 @@ def logit_base(model: CommunityModel, idx: np.ndarray | slice) -> np.ndarray:
         model.static_logit[idx]
         + p["efficacy_weight"] * r.efficacy[idx]
         + p["neighbour_weight"] * model.neighbour_share[idx]
-        + p["mobilisation_weight"] * r.mobilised[idx]
-    )
+        + np.float32(p["mobilisation_weight"]) * r.mobilised[idx]
+    )  # float32 throughout: decisions need no more precision
 
 
 def record_belief(model: CommunityModel, idx: np.ndarray) -> np.ndarray:
@@ -163,6 +163,8 @@ def open_cases(model: CommunityModel, who: np.ndarray, lost: np.ndarray, codecid
     if who.size == 0:
         return
     t, r = model.week, model.people
+    shuffle = model.rng.permutation(who.size)  # queues take a week's reports in random order
+    who, lost, codecided = who[shuffle], lost[shuffle], np.asarray(codecided)[shuffle]
     model.cases.add(
         res=who,
         kind=r.issue_kind[who],
@@ -176,7 +178,6 @@ def open_cases(model: CommunityModel, who: np.ndarray, lost: np.ndarray, codecid
         whistled=np.zeros(who.size, bool),
         professional=np.zeros(who.size, bool),
         first=r.n_reports[who] == 0,
-        key=model.rng.random(who.size),
     )
     since_first = t - r.first_outcome_week[who]
     r.reported_after_first[who] |= (r.first_outcome[who] > 0) & (since_first <= REREPORT_WINDOW)

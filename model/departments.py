@@ -81,10 +81,12 @@ def departments_work(model: CommunityModel) -> None:
     job_ids, first, job_of, size = np.unique(
         job, return_index=True, return_inverse=True, return_counts=True
     )
-    lead = ready[first]  # the case that represents each job
+    lead = ready[first]  # the case that represents each job: its first report
     urgent = np.zeros(job_ids.size, dtype=bool)
     np.logical_or.at(urgent, job_of, c["whistled"][ready] | c["codecided"][ready])
-    order = np.lexsort((c["key"][lead], c["clock_week"][lead], -size, ~urgent))
+    # priority: urgent, then more households, then the older clock, then first reported
+    order = np.argsort(first, kind="stable")
+    order = order[np.lexsort((c["clock_week"][lead[order]], -size[order], ~urgent[order]))]
     lead, size = lead[order], size[order]
     dept = c["dept"][lead]
     by_dept = np.argsort(dept, kind="stable")
@@ -101,11 +103,12 @@ def departments_work(model: CommunityModel) -> None:
     done_shared = c["kind"][lead[done]] == SHARED
     fixed_buildings = r.building[c["res"][lead[done[done_shared]]]]
     personal = lead[done[~done_shared]]
-    also = np.flatnonzero((c["kind"] == SHARED) & np.isin(r.building[c["res"]], fixed_buildings))
+    fixed = np.zeros(model.n_buildings, dtype=bool)
+    fixed[fixed_buildings] = True
+    also = np.flatnonzero(c.open & (c["kind"] == SHARED) & fixed[r.building[c["res"]]])
     model.end_cases(np.concatenate([personal, also]), RESOLVED)
     model.fix_shared(fixed_buildings)
     # trace-based assessment: overdue cases are closed on paper (纸面办结)
-    c = model.cases
     deadline = np.where(c["whistled"], p["whistle_deadline_weeks"], p["paper_closure_after_weeks"])
     overdue = (c["state"] == AT_DEPARTMENT) & (t - c["clock_week"] >= deadline)
     chance = p["paper_closure_prob"] * (
@@ -117,6 +120,6 @@ def departments_work(model: CommunityModel) -> None:
 def cases_time_out(model: CommunityModel) -> None:
     """Cases open longer than ``case_timeout_weeks`` are abandoned (搁置)."""
     c = model.cases
-    model.end_cases(
-        np.flatnonzero(model.week - c["week"] >= model.params["case_timeout_weeks"]), ABANDONED
-    )
+    late = c.open & (model.week - c["week"] >= model.params["case_timeout_weeks"])
+    model.end_cases(np.flatnonzero(late), ABANDONED)
+    c.compact()  # the week's ended cases leave the table

@@ -76,7 +76,7 @@ def grid_workers_work(model: CommunityModel) -> None:
     queued = np.flatnonzero((c["state"] == AT_GRID) & ~c["lost"])
     cap = stochastic_round(rng, grid_case_capacity(model))
     g = r.grid_index[c["res"][queued]]
-    order = np.lexsort((c["key"][queued], c["week"][queued], g))
+    order = np.argsort(g, kind="stable")  # by grid; within it first come, first served
     queued, g = queued[order], g[order]
     rank = np.arange(queued.size) - np.searchsorted(g, g)
     take = rank < cap[g]
@@ -103,4 +103,4 @@ def grid_workers_work(model: CommunityModel) -> None:
     # layered approval (层层审批) of special funds for shared fixes delays the clock's start
     c["clock_week"][up] = t + p["approval_delay_weeks"] * (c["kind"][up] == SHARED)
     c["whistled"][up] = p["whistle"]
-    model.end_cases(work[fixed], RESOLVED)  # last: ending cases renumbers the table
+    model.end_cases(work[fixed], RESOLVED)

@@ -21,6 +21,7 @@ from typing import Any
 
 import mesa
 import numpy as np
+import scipy.sparse as sp
 from mesa.experimental.scenarios import Scenario
 
 from . import departments, network
@@ -45,7 +46,7 @@ from .metrics import (
 )
 from .needs import department_demand, need_rate, needs_arise, new_problems
 from .outcomes import end_cases, fix_shared, outcomes_reach_residents, word_of_mouth
-from .outreach import party_members_reach_out
+from .outreach import contact_chance, party_members_reach_out
 from .params import ParameterError, check_consistency, check_mid_run, defaults, validate
 from .scenarios import SCENARIOS, resolve_scenario
 from .state import AT_DEPARTMENT, AT_GRID, NEVER, RETIRED, WORKING, YOUTH, Cases, Residents
@@ -136,9 +137,21 @@ class CommunityModel(mesa.Model):
         self.n = hood.n
         self.params["n_residents"] = self.n
         self.adjacency = hood.adjacency
-        self.degree = np.asarray(self.adjacency.sum(axis=1), dtype=np.float32).ravel()
+        self.degree = np.diff(self.adjacency.indptr).astype(np.float32)
         inv = np.where(self.degree > 0, 1.0 / np.maximum(self.degree, 1), 0.0)
         self._inv_degree = inv.astype(np.float32)
+        self._has_ties = (self.degree > 0).astype(np.float32)
+        # the row-normalised network (each tie weighs 1/degree): one product gives the mean
+        # of what the ties feel
+        a = self.adjacency
+        self._mean_of_ties = sp.csr_array(
+            (
+                np.repeat(self._inv_degree, np.diff(a.indptr)),
+                a.indices.astype(np.int32),
+                a.indptr.astype(np.int32),
+            ),
+            shape=a.shape,
+        )
         self.n_buildings = int(hood.building.max()) + 1
         self.n_compounds = int(hood.compound.max()) + 1
         self.building_start, self.building_size = network.group_bounds(hood.building)
@@ -212,7 +225,11 @@ class CommunityModel(mesa.Model):
         self.shared_open = np.zeros(self.n_buildings, dtype=bool)
         self.shared_since = np.zeros(self.n_buildings, dtype=np.int32)
         self.heard_value = np.zeros(self.n, dtype=np.float32)  # this week's outcome values
-        self.heard = np.zeros(self.n, dtype=np.float32)  # 1 where a resident's case ended
+        self.heard = np.zeros(self.n, dtype=bool)  # a resident's case ended this week
+        self._recent = np.zeros(self.n, dtype=bool)  # took part lately, as of this week
+        self._recent_ties = np.zeros(self.n, dtype=np.float32)  # ties who took part lately
+        self.hearers = np.zeros(0, dtype=np.int64)
+        self.hearsay = np.zeros(0, dtype=np.float32)
         self.codecided_ended = np.zeros(self.n_compounds, dtype=np.int64)
         self.codecided_fixed = np.zeros(self.n_compounds, dtype=np.int64)
         self.cases = Cases()
@@ -229,7 +246,7 @@ class CommunityModel(mesa.Model):
         self.week = -burn
         learning = self.params["learning"]
         self.params["learning"] = True
-        refresh_static_logit(self)
+        self._refresh_static()
         self._initial_history()
         self._reset_counters()
         for _ in range(burn):
@@ -272,14 +289,20 @@ class CommunityModel(mesa.Model):
                 changed = True
         if changed:
             check_consistency(self.params)
-            refresh_static_logit(self)
+            self._refresh_static()
+
+    def _refresh_static(self) -> None:
+        """What changes only when parameters change: decisions' fixed log-odds, need rates."""
+        refresh_static_logit(self)
+        self.weekly_need_rate = need_rate(self).astype(np.float32)
+        self.contact_chance = contact_chance(self)
 
     def set_levers(self, **values: Any) -> None:
         """Change levers now (e.g. from a dashboard); structure cannot change mid-run."""
         check_mid_run(values, "set_levers")
         self.params.update(validate(values))
         check_consistency(self.params)
-        refresh_static_logit(self)
+        self._refresh_static()
 
     # ------------------------------------------------------------------ the week
     def step(self) -> None:
@@ -313,17 +336,31 @@ class CommunityModel(mesa.Model):
         self.ended: list[dict[str, np.ndarray]] = []
         self.participated = np.zeros(self.n, dtype=bool)
         self.voiced = np.zeros(self.n, dtype=bool)  # told someone of a need this week
-        # what each resident sees of the ties at the start of the week (one sparse pass)
-        # (and last week's outcomes of their reports, which the ties hear about: 口碑)
-        recent = self.recent_participation().astype(np.float32)
-        seen = self.people.efficacy, self.heard_value, self.heard
-        both = self.adjacency @ np.column_stack([recent, *seen])
-        self.neighbour_share = both[:, 0] * self._inv_degree
-        self.neighbour_efficacy = both[:, 1] * self._inv_degree
-        self.hearsay = both[:, 2] / np.maximum(both[:, 3], 1)  # mean value of ties' outcomes
-        self.hears = both[:, 3] > 0
-        self.heard_value[:] = 0
-        self.heard[:] = 0
+        # what each resident sees of the ties at the start of the week: how many took part
+        # lately (kept up to date from who changed), what they feel (one sparse product) and
+        # what they tell of last week's outcomes of their reports (口碑)
+        recent = self.recent_participation()
+        changed = np.flatnonzero(recent != self._recent)
+        if changed.size:
+            ties, of = network.ties_of(self._mean_of_ties, changed)
+            step = np.where(recent[changed], 1, -1).astype(np.float32)  # counts stay exact
+            np.add.at(self._recent_ties, ties, step[of])
+            self._recent = recent
+        self.neighbour_share = self._recent_ties * self._inv_degree
+        self.neighbour_efficacy = self._mean_of_ties @ self.people.efficacy
+        self.hear_from_ties()
+
+    def hear_from_ties(self) -> None:
+        """Who hears of ties' outcomes this week (``hearers``) and their mean value
+        (``hearsay``): only the ties of residents whose cases ended last week."""
+        tellers = np.flatnonzero(self.heard)
+        ties, of = network.ties_of(self._mean_of_ties, tellers)
+        count = np.bincount(ties, minlength=self.n)
+        told = np.bincount(ties, weights=self.heard_value[tellers][of], minlength=self.n)
+        self.hearers = np.flatnonzero(count > 0)
+        self.hearsay = (told[self.hearers] / count[self.hearers]).astype(np.float32)
+        self.heard_value[tellers] = 0
+        self.heard[tellers] = 0
 
     # ------------------------------------------------------------------ shared helpers
     def members(self, buildings: np.ndarray) -> np.ndarray:

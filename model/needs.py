@@ -30,6 +30,7 @@ DEPARTMENT_MIX = np.array(
         [0.15, 0.15, 0.45, 0.10, 0.15],
     ]
 )
+_CUMULATIVE_MIX = DEPARTMENT_MIX.cumsum(axis=1)
 HOUSING, CIVIL_AFFAIRS = 0, 2
 #: Share of low-income households' problems that are about benefits (低保, civil affairs).
 LOW_INCOME_BENEFITS = 0.3
@@ -59,7 +60,7 @@ def new_problems(model: CommunityModel, who: np.ndarray) -> None:
     p, rng, r = model.params, model.rng, model.people
     r.issue_week[who] = model.week
     r.issue_kind[who] = np.where(rng.random(who.size) < p["complex_share"], COMPLEX, SIMPLE)
-    cum = DEPARTMENT_MIX.cumsum(axis=1)[r.age_group[who]]
+    cum = _CUMULATIVE_MIX[r.age_group[who]]
     dept = (rng.random(who.size)[:, None] > cum).sum(axis=1)
     benefits = r.low_income[who] & (rng.random(who.size) < LOW_INCOME_BENEFITS)
     dept = np.where(benefits, CIVIL_AFFAIRS, dept)
@@ -70,7 +71,8 @@ def new_problems(model: CommunityModel, who: np.ndarray) -> None:
 def needs_arise(model: CommunityModel) -> None:
     """New personal problems by group, and shared problems by building."""
     p, rng, t, r = model.params, model.rng, model.week, model.people
-    new_problems(model, np.flatnonzero(r.free & (rng.random(model.n) < need_rate(model))))
+    draw = rng.random(model.n, dtype=np.float32)
+    new_problems(model, np.flatnonzero(r.free & (draw < model.weekly_need_rate)))
     # a shared problem nobody fixed stops being news after case_timeout_weeks
     expired = model.shared_open & (t - model.shared_since >= p["case_timeout_weeks"])
     model.shared_open[expired] = False

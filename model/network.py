@@ -139,6 +139,15 @@ def adjacency_from_edges(n: int, u: np.ndarray, v: np.ndarray) -> sp.csr_array:
     return a
 
 
+def ties_of(adjacency: sp.csr_array, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every tie of the residents ``idx``, flat: (the tied resident, position in ``idx``)."""
+    start = adjacency.indptr[idx]
+    count = adjacency.indptr[idx + 1] - start
+    of = np.repeat(np.arange(idx.size), count)
+    offset = np.arange(of.size) - np.repeat(np.cumsum(count) - count, count)
+    return adjacency.indices[start[of] + offset], of
+
+
 def generate(rng: np.random.Generator, params: dict) -> Neighbourhood:
     """Build the neighbourhood from parameters: a file if given, else a generated network."""
     if params["network_file"]:

@@ -57,14 +57,15 @@ _TOTAL_KEY = {RESOLVED: "resolved", CLOSED_ON_PAPER: "paper", ABANDONED: "abando
 
 
 def end_cases(model: CommunityModel, idx: np.ndarray, outcome: int) -> None:
-    """Remove cases from the open table and queue their outcome for the residents."""
+    """End open cases (they leave the table when it is compacted, at the end of the case
+    stages) and queue their outcome for the residents."""
     if idx.size == 0:
         return
     rows = model.cases.take(idx)
     rows["outcome"] = np.full(idx.size, outcome, dtype=np.int8)
     rows["rt"] = (model.week - rows["week"]).astype(np.float32)
     model.ended.append(rows)
-    model.cases.remove(idx)
+    model.cases.end(idx)
     model.totals[_TOTAL_KEY[outcome]] += idx.size
     model.log[_TOTAL_KEY[outcome]] += idx.size
     model.log["met" if outcome == RESOLVED else "unmet"] += idx.size
@@ -117,7 +118,7 @@ def outcomes_reach_residents(model: CommunityModel) -> None:
     value, known_fix = outcome_values(model, e)
     learn(model, res, value, 1.0)
     model.heard_value[res] = value  # the ties hear of it next week
-    model.heard[res] = 1.0
+    model.heard[res] = True
     if p["learning"]:
         weight = np.where(e["first"], p["first_outcome_weight"], 1.0).astype(np.float32)
         np.add.at(r.record_fixed, res, weight * known_fix)
@@ -127,7 +128,8 @@ def outcomes_reach_residents(model: CommunityModel) -> None:
         e["outcome"][first] == RESOLVED, FIRST_FIXED, FIRST_NOT_FIXED
     )
     r.first_outcome_week[res[first]] = model.week
-    np.subtract.at(r.open_cases, res, 1)
+    ended_for, n_ended = np.unique(res, return_counts=True)
+    r.open_cases[ended_for] -= n_ended.astype(np.int16)
     # deliberation meetings report back on the compound's co-decided cases
     co = e["codecided"]
     np.add.at(model.codecided_ended, r.compound[res[co]], 1)
@@ -140,7 +142,7 @@ def outcomes_reach_residents(model: CommunityModel) -> None:
     model.log["ended"] += res.size
     model.log["answered"] += int(answered.sum())
     model.log["satisfied"] += int((answered & (value >= p["aspiration"])).sum())
-    model.log["rt"] = e["rt"]
+    model.log["rt"] = np.bincount(e["rt"].astype(np.int64))  # response times in whole weeks
 
 
 def learn(model: CommunityModel, idx: np.ndarray, value: np.ndarray, weight: float) -> None:
@@ -161,9 +163,10 @@ def word_of_mouth(model: CommunityModel) -> None:
     p, r = model.params, model.people
     if not p["learning"]:
         return
-    hearers = np.flatnonzero(model.hears)
-    learn(model, hearers, model.hearsay[hearers].astype(np.float32), p["hearsay_weight"])
+    learn(model, model.hearers, model.hearsay, p["hearsay_weight"])
     if p["word_of_mouth"]:
-        pull = p["word_of_mouth"] * (model.neighbour_efficacy - r.efficacy)
-        r.efficacy += np.where(model.degree > 0, pull, 0).astype(np.float32)
+        pull = model.neighbour_efficacy - r.efficacy
+        pull *= model._has_ties
+        pull *= np.float32(p["word_of_mouth"])
+        r.efficacy += pull
         np.clip(r.efficacy, 0, 1, out=r.efficacy)

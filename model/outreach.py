@@ -20,15 +20,24 @@ if TYPE_CHECKING:
     from .model import CommunityModel
 
 
-def party_members_reach_out(model: CommunityModel) -> None:
-    p, rng, r = model.params, model.rng, model.people
-    r.mobilised[:] = False
+def contact_chance(model: CommunityModel) -> np.ndarray:
+    """Each resident's weekly chance of a call from a Party member of the building.
+
+    Every member contacts Poisson(``reach``) households of the building at random, so a
+    resident is contacted Poisson(``reach`` × members ÷ households) times, independently of
+    the neighbours: called at least once with chance 1 − exp(−that)."""
+    p, r = model.params, model.people
     reach = p["party_outreach"] * (1 - p["paperwork_share"])
     if p["grid_plus_branch"]:
         reach *= p["branch_outreach_factor"]
-    members = model.party_index
-    if reach <= 0 or members.size == 0:
+    members = np.bincount(r.building[model.party_index], minlength=model.n_buildings)
+    per_household = reach * members / np.maximum(model.building_size, 1)
+    return (1 - np.exp(-per_household))[r.building].astype(np.float32)
+
+
+def party_members_reach_out(model: CommunityModel) -> None:
+    r = model.people
+    if not model.contact_chance.any():
+        r.mobilised[:] = False
         return
-    b = np.repeat(r.building[members], rng.poisson(reach, members.size))
-    start, size = model.building_start[b], model.building_size[b]
-    r.mobilised[start + (rng.random(b.size) * size).astype(np.int64)] = True
+    r.mobilised[:] = model.rng.random(model.n, dtype=np.float32) < model.contact_chance

@@ -13,7 +13,7 @@ import numpy as np
 
 YOUTH, WORKING, RETIRED = 0, 1, 2  # age groups
 SIMPLE, COMPLEX, SHARED = 0, 1, 2  # kinds of problem / case
-AT_GRID, AT_DEPARTMENT = 0, 1  # where an open case waits
+AT_GRID, AT_DEPARTMENT, ENDED = 0, 1, 2  # where an open case waits; ended this week
 RESOLVED, CLOSED_ON_PAPER, ABANDONED = 0, 1, 2  # ways a case ends
 NO_OUTCOME, FIRST_FIXED, FIRST_NOT_FIXED = 0, 1, 2  # what happened to the first report
 NEVER = -1_000_000  # "no such week yet"
@@ -103,12 +103,13 @@ CASE_FIELDS: dict[str, type] = {
     "whistled": np.bool_,  # escalated under whistle & report
     "professional": np.bool_,  # handled by a professional social worker
     "first": np.bool_,  # the resident's first report
-    "key": np.float32,  # random tie-break within a queue
 }
 
 
 class Cases:
-    """Open cases as parallel arrays; ending a case removes its row."""
+    """Open cases as parallel arrays, in the order they were reported (queues are first
+    come, first served: stages rely on this order). Ending a case marks it ``ENDED``; the
+    week's ended rows leave the table at once in :meth:`compact`."""
 
     def __init__(self) -> None:
         self.columns = {k: np.empty(0, dtype=t) for k, t in CASE_FIELDS.items()}
@@ -124,14 +125,24 @@ class Cases:
             self.columns[k] = np.concatenate([self.columns[k], np.asarray(values[k], dtype)])
 
     def take(self, idx: np.ndarray) -> dict[str, np.ndarray]:
-        """Copies of the given rows (before they are removed)."""
+        """Copies of the given rows."""
         return {k: v[idx].copy() for k, v in self.columns.items()}
 
-    def remove(self, idx: np.ndarray) -> None:
-        keep = np.ones(len(self), dtype=bool)
-        keep[idx] = False
-        for k in self.columns:
-            self.columns[k] = self.columns[k][keep]
+    def end(self, idx: np.ndarray) -> None:
+        """Mark rows as ended; they stay (and are skipped by every queue) until compacted."""
+        self.columns["state"][idx] = ENDED
+
+    def compact(self) -> None:
+        """Drop the ended rows, keeping the order of the rest."""
+        keep = self.columns["state"] != ENDED
+        if not keep.all():
+            for k in self.columns:
+                self.columns[k] = self.columns[k][keep]
+
+    @property
+    def open(self) -> np.ndarray:
+        """Rows not ended."""
+        return self.columns["state"] != ENDED
 
 
 RESIDENT_FIELDS = tuple(f.name for f in fields(Residents))

@@ -205,3 +205,38 @@ def test_report_concentration_counts_single_reporters_and_the_top_tenth():
     out = report_concentration(np.array([1, 2, 3, 1, 2, 0, 10]))
     assert out["single_report_share"] == pytest.approx(2 / 6)
     assert out["top10_report_share"] == pytest.approx(10 / 19)
+
+
+def test_response_time_summary_matches_numpy_on_the_raw_times():
+    from model.metrics import response_times
+
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        weeks = [rng.integers(0, 40, rng.integers(0, 25)) for _ in range(4)]
+        raw = np.concatenate(weeks)
+        got = response_times([np.bincount(w) for w in weeks])
+        want = (raw.mean(), np.percentile(raw, 90)) if raw.size else (0.0, 0.0)
+        assert got == pytest.approx(want)
+
+
+def test_party_contacts_reach_as_many_households_as_members_calling_at_random():
+    # the model draws who is called from each household's chance; the same share must come
+    # out of members each calling Poisson(reach) random households of their building
+    m = _model(n_residents=2000, party_share=0.15)
+    r, rng = m.people, np.random.default_rng(0)
+    reach = m.params["party_outreach"] * (1 - m.params["paperwork_share"])
+    members = m.party_index
+    direct = []
+    for _ in range(200):
+        b = np.repeat(r.building[members], rng.poisson(reach, members.size))
+        start, size = m.building_start[b], m.building_size[b]
+        called = np.zeros(m.n, bool)
+        called[start + (rng.random(b.size) * size).astype(np.int64)] = True
+        direct.append(called.mean())
+    from model.outreach import party_members_reach_out
+
+    drawn = []
+    for _ in range(200):
+        party_members_reach_out(m)
+        drawn.append(r.mobilised.mean())
+    assert abs(np.mean(drawn) - np.mean(direct)) < 4 * np.std(direct) / np.sqrt(200)
