@@ -38,7 +38,7 @@ SPECS = (
 #: Levers that change what happens to residents' problems, never residents' propensities.
 SERVICE_LEVERS = (
     "feedback_loop", "whistle_and_report", "burden_reduction", "anti_formalism",
-    "worker_incentives", "funding", "professionalisation",
+    "worker_incentives", "funding", "professionalisation", "convening_committee",
 )  # fmt: skip
 FROZEN = "_frozen"
 QUICK = {"replicates": 4, "n_residents": 500, "samples": 4}

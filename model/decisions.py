@@ -11,10 +11,8 @@ teaches according to what it achieved (see :mod:`model.outcomes`), never a fixed
 
 Reads ``report_base``, ``activity_base``, ``efficacy_weight``, ``neighbour_weight``,
 ``mobilisation_weight``, ``record_weight``, ``issue_lapse_weeks``, ``lost_case_prob``,
-``online_platform``, ``grid_plus_branch``, ``door_cost_removed``, ``activity_every_weeks``,
-``assessment``,
-``formalist_relevance``, ``results_relevance``, ``deliberation_every_weeks``,
-``deliberation_appeal``.
+``online_platform``, ``grid_plus_branch``, ``door_cost_removed``, ``activity_weight``,
+``deliberation_appeal`` (which events are held, and about what: :mod:`model.branch`).
 """
 
 from __future__ import annotations
@@ -23,11 +21,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .grid import relevance
 from .metrics import REREPORT_WINDOW
 from .outcomes import learn
 from .state import AT_GRID, NEVER, SHARED
-from .stats import sigmoid
+from .stats import members, sigmoid
 
 if TYPE_CHECKING:
     from .model import CommunityModel
@@ -102,25 +99,14 @@ def report_problems(model: CommunityModel) -> None:
     model.log["unmet"] += lapse.size
 
 
-def activity_relevance(model: CommunityModel, buildings: np.ndarray) -> np.ndarray:
-    """Chance an activity meets residents' needs: staged for the ledger under trace-based
-    assessment (自编自导), chosen from what residents raised under results-based assessment."""
-    p = model.params
-    if p["assessment"] == "results":
-        return relevance(model, p["results_relevance"], buildings)
-    return np.full(buildings.size, p["formalist_relevance"])
-
-
 def attend_activities(model: CommunityModel) -> None:
-    """党建活动, staggered across buildings; attendees learn whether it was relevant."""
-    p, rng, t = model.params, model.rng, model.week
-    every = p["activity_every_weeks"]
-    holding = np.flatnonzero(np.arange(model.n_buildings) % every == t % every)
+    """党建活动 the branches hold this week; attendees learn whether it was relevant."""
+    p, rng = model.params, model.rng
+    holding = model.activity_held
     if not holding.size:
         return
-    relevant_b = rng.random(holding.size) < activity_relevance(model, holding)
     who = model.members(holding)
-    relevant = np.repeat(relevant_b, model.building_size[holding])
+    relevant = np.repeat(model.activity_relevant, model.building_size[holding])
     go = rng.random(who.size) < sigmoid(logit_base(model, who) + p["activity_base"])
     model.participated[who[go]] = True
     model.voiced[who[go]] = True
@@ -128,27 +114,32 @@ def attend_activities(model: CommunityModel) -> None:
 
 
 def deliberate(model: CommunityModel) -> None:
-    """议事协商 in every compound: shared problems are put on the table and co-decided.
+    """议事协商 in the compounds whose branch holds a meeting this week.
 
-    Attendees learn from what earlier meetings achieved: the share of the compound's
-    co-decided cases, ended since the last meeting, that were really fixed (nothing to
-    report: nothing learned).
+    When the agenda is the residents' (see :mod:`model.branch`), shared problems are put on
+    the table and co-decided, and attendees learn from what earlier meetings achieved: the
+    share of the compound's co-decided cases, ended since the last such meeting, that were
+    really fixed (nothing to report: nothing learned). A meeting with the assessment's
+    agenda (学文件、念稿) co-decides nothing, and attendees learn it was not about them.
     """
-    p, rng, t, r = model.params, model.rng, model.week, model.people
-    k = p["deliberation_every_weeks"]
-    if not k or t % k:
+    p, rng, r = model.params, model.rng, model.people
+    meeting = np.flatnonzero(model.meeting_held)
+    if not meeting.size:
         return
-    logit = logit_base(model, slice(None)) + p["activity_base"] + p["deliberation_appeal"]
-    go = np.flatnonzero(rng.random(model.n) < sigmoid(logit))
+    who = members(meeting, model.compound_start, model.compound_size)
+    logit = logit_base(model, who) + p["activity_base"] + p["deliberation_appeal"]
+    go = who[rng.random(who.size) < sigmoid(logit)]
     model.participated[go] = True
     model.voiced[go] = True
-    ended, fixed = model.codecided_ended, model.codecided_fixed
     c_go = r.compound[go]
+    theirs = model.meeting_relevant[c_go]
+    learn(model, go[~theirs], np.zeros(int((~theirs).sum()), np.float32), p["activity_weight"])
+    go, c_go = go[theirs], c_go[theirs]
+    ended, fixed = model.codecided_ended, model.codecided_fixed
     news = ended[c_go] > 0
     achieved = (fixed[c_go] / np.maximum(ended[c_go], 1)).astype(np.float32)
     learn(model, go[news], achieved[news], p["activity_weight"])
-    met = np.zeros(model.n_compounds, dtype=bool)
-    met[c_go] = True
+    met = model.meeting_relevant
     ended[met] = 0
     fixed[met] = 0
     # attendees bring their pending shared problems; open shared cases become co-decided
@@ -175,7 +166,9 @@ def open_cases(model: CommunityModel, who: np.ndarray, lost: np.ndarray, codecid
         clock_week=np.full(who.size, t),
         lost=lost,
         codecided=codecided,
-        whistled=np.zeros(who.size, bool),
+        summoned=np.zeros(who.size, bool),
+        summon_week=np.full(who.size, NEVER),
+        pledged=np.zeros(who.size, bool),
         professional=np.zeros(who.size, bool),
         first=r.n_reports[who] == 0,
     )

@@ -2,8 +2,9 @@
 
 Departments staff for the demand they expect (capacity split by the expected mix of
 escalated problems, :func:`model.needs.department_demand`), give community cases only part
-of their attention (``department_attention``; all of it under whistle and report, 街乡吹哨、
-部门报到) and keep ledgers too (``paperwork_share``). A building's shared problem is one job,
+of their attention (``department_attention``; all of it for a case they reported for when
+the Party committee put it to them, 报到, :mod:`model.committee`) and keep ledgers too
+(``paperwork_share``). A building's shared problem is one job,
 however many households reported it, and jobs that more residents reported come first: what
 is not reported is not fixed. Fixes cost money from a yearly budget (``department_budget``,
 allocated at the start of each fiscal year; what is unspent lapses at its end), so late in a
@@ -12,7 +13,7 @@ lean year fixes wait. Shared fixes need special funds and layered approval first
 trace-based assessment (痕迹化) an overdue case may be closed on paper without a fix
 (``paper_closure_prob``; far fewer under results-based assessment).
 
-Reads ``department_capacity``, ``department_attention``, ``whistle``, ``paperwork_share``,
+Reads ``department_capacity``, ``department_attention``, ``paperwork_share``,
 ``department_budget``, ``case_cost``, ``shared_case_cost``, ``paper_closure_prob``,
 ``paper_closure_after_weeks``, ``whistle_deadline_weeks``, ``assessment``,
 ``results_paper_factor``.
@@ -40,10 +41,12 @@ def new_fiscal_year(model: CommunityModel) -> None:
         model.department_balance = model.params["department_budget"] * model.n / 1000
 
 
-def department_case_capacity(model: CommunityModel) -> np.ndarray:
-    """Jobs per week each department works for this community."""
+def department_case_capacity(model: CommunityModel, attention: float | None = None) -> np.ndarray:
+    """Jobs per week each department works for this community (at ``department_attention``
+    unless another attention is given: 1 for the cases it reported for)."""
     p = model.params
-    attention = 1.0 if p["whistle"] else p["department_attention"]
+    if attention is None:
+        attention = p["department_attention"]
     total = p["department_capacity"] * model.n / 1000 * attention * (1 - p["paperwork_share"])
     return total * model.department_share
 
@@ -82,19 +85,22 @@ def departments_work(model: CommunityModel) -> None:
         job, return_index=True, return_inverse=True, return_counts=True
     )
     lead = ready[first]  # the case that represents each job: its first report
-    urgent = np.zeros(job_ids.size, dtype=bool)
-    np.logical_or.at(urgent, job_of, c["whistled"][ready] | c["codecided"][ready])
+    pledged = np.zeros(job_ids.size, dtype=bool)
+    np.logical_or.at(pledged, job_of, c["pledged"][ready])
+    urgent = pledged.copy()
+    np.logical_or.at(urgent, job_of, c["codecided"][ready])
     # priority: urgent, then more households, then the older clock, then first reported
     order = np.argsort(first, kind="stable")
     order = order[np.lexsort((c["clock_week"][lead[order]], -size[order], ~urgent[order]))]
-    lead, size = lead[order], size[order]
+    lead, size, pledged = lead[order], size[order], pledged[order]
     dept = c["dept"][lead]
     by_dept = np.argsort(dept, kind="stable")
     d_sorted = dept[by_dept]
     rank = np.empty(lead.size, dtype=np.int64)
     rank[by_dept] = np.arange(lead.size) - np.searchsorted(d_sorted, d_sorted)
     cap = stochastic_round(rng, department_case_capacity(model))
-    worked = np.flatnonzero(rank < cap[dept])
+    full = stochastic_round(rng, department_case_capacity(model, attention=1.0))
+    worked = np.flatnonzero(rank < np.where(pledged, full[dept], cap[dept]))
     is_shared = c["kind"][lead[worked]] == SHARED
     cost = np.where(is_shared, p["shared_case_cost"], p["case_cost"])
     affordable = affordable_in_order(cost, model.department_balance)
@@ -109,8 +115,12 @@ def departments_work(model: CommunityModel) -> None:
     model.end_cases(np.concatenate([personal, also]), RESOLVED)
     model.fix_shared(fixed_buildings)
     # trace-based assessment: overdue cases are closed on paper (纸面办结)
-    deadline = np.where(c["whistled"], p["whistle_deadline_weeks"], p["paper_closure_after_weeks"])
-    overdue = (c["state"] == AT_DEPARTMENT) & (t - c["clock_week"] >= deadline)
+    overdue = np.where(
+        c["pledged"],
+        t - c["summon_week"] >= p["whistle_deadline_weeks"],
+        t - c["clock_week"] >= p["paper_closure_after_weeks"],
+    )
+    overdue &= c["state"] == AT_DEPARTMENT
     chance = p["paper_closure_prob"] * (
         p["results_paper_factor"] if p["assessment"] == "results" else 1.0
     )

@@ -11,14 +11,15 @@ departments' order, in which jobs more residents reported come first).
 Each week a grid worker works the queue first come first served with the capacity left
 after pushed-down tasks (甩包袱, ``push_down_share``) and paperwork (``paperwork_share``),
 raised by performance pay (``performance_pay_gain``) and, under grid + branch, by Party
-members as part-time grid workers (``party_grid_capacity``). Simple cases are solved with
+members as part-time grid workers (``party_grid_capacity`` per fully able member, scaled by
+each member's skill). Simple cases are solved with
 ``simple_solve_prob`` (more by professional social workers, ``professional_bonus``); complex
 ones are fixed on the spot from the community fund while it lasts, or escalated ("吹哨").
 
 Reads ``grid_capacity``, ``push_down_share``, ``paperwork_share``, ``worker_performance_pay``,
 ``performance_pay_gain``, ``grid_plus_branch``, ``party_grid_capacity``,
 ``simple_solve_prob``, ``professional_bonus``, ``professional_share``, ``case_cost``,
-``whistle``, ``approval_delay_weeks``, ``signals_for_full_knowledge``,
+``approval_delay_weeks``, ``signals_for_full_knowledge``,
 ``knowledge_memory_weeks``, ``blind_relevance``.
 """
 
@@ -62,7 +63,7 @@ def grid_case_capacity(model: CommunityModel) -> np.ndarray:
     cap = np.full(model.n_grids, own_case_capacity(p)[1])
     if p["grid_plus_branch"]:
         party = p["party_grid_capacity"] * (1 - p["paperwork_share"])
-        cap = cap + party * model.party_per_grid
+        cap = cap + party * model.able_members_per_grid
     return cap
 
 
@@ -102,5 +103,4 @@ def grid_workers_work(model: CommunityModel) -> None:
     c["dept_week"][up] = t
     # layered approval (层层审批) of special funds for shared fixes delays the clock's start
     c["clock_week"][up] = t + p["approval_delay_weeks"] * (c["kind"][up] == SHARED)
-    c["whistled"][up] = p["whistle"]
     model.end_cases(work[fixed], RESOLVED)

@@ -64,13 +64,28 @@ METRICS: dict[str, str] = {
     "response_time_mean": "mean weeks from report to end, over cases that ended in the last "
     "4 weeks (0 when none ended)",
     "response_time_p90": "90th percentile of the same",
+    "open_wait_p90": "the longest waits: 90th percentile of the weeks registered cases still "
+    "open at the week's end have waited since they were reported (0 when none is open)",
     "grid_utilization": "share of grid workers' weekly time used: pushed-down tasks, "
     "paperwork and cases handled, over total time (Party part-time capacity included)",
     "needs_known": "mean over buildings of how well grid workers know residents' needs (0–1), "
     "learned from reports, attendance and deliberation",
     "budget_left": "department budget left in the current fiscal year (10k CNY)",
     "budget_spent": "cumulative budget spent since week 0 (10k CNY): department and community "
-    "fund fixes, resident incentives and performance pay",
+    "fund fixes, resident incentives, performance pay and Party training",
+    "branch_activities": "activities and deliberation meetings the compound Party branches "
+    "held this week (党支部)",
+    "branch_meetings_relevant_share": "share of the branches' activities and meetings in the "
+    "last 4 weeks whose agenda met residents' needs (0 when none were held)",
+    "committee_meetings": "joint meetings of the community Party committee with the "
+    "departments this week (联席会议; weekly under whistle and report)",
+    "cases_escalated_by_committee": "cases the committee put to the departments this week "
+    "(a building's shared problem: every report of it)",
+    "department_summons_met_share": "among cases the committee had put to departments that "
+    "ended in the last 4 weeks, the share really fixed within `whistle_deadline_weeks` of "
+    "being put (0 when none ended)",
+    "summons_wait_weeks": "mean weeks from the committee putting a case to its end, over such "
+    "cases that ended in the last 4 weeks (0 when none ended)",
 }
 
 #: Run-level figures returned by ``CommunityModel.summary()``: name → definition.
@@ -90,7 +105,11 @@ SUMMARY: dict[str, str] = {
     "satisfaction_rate_end": "mean satisfaction_rate over the last 13 weeks",
     "response_time_mean_end": "mean response_time_mean over the last 13 weeks",
     "response_time_p90_end": "mean response_time_p90 over the last 13 weeks",
+    "open_wait_p90_end": "mean open_wait_p90 over the last 13 weeks",
     "grid_utilization_end": "mean grid_utilization over the last 13 weeks",
+    "branch_meetings_relevant_share_end": "mean branch_meetings_relevant_share over the last "
+    "13 weeks",
+    "department_summons_met_share_end": "mean department_summons_met_share over the last 13 weeks",
     "end_window_weeks": 'weeks the "_end" figures average over: 13, or the whole run if shorter',
     "cases_received_total": "all cases registered",
     "cases_resolved_total": "all cases really resolved",
@@ -111,6 +130,8 @@ SUMMARY: dict[str, str] = {
 LOG_KEYS = (
     "arose", "received", "reported", "lapsed", "resolved", "paper", "abandoned", "met",
     "unmet", "ended", "answered", "satisfied", "grid_processed", "spent", "lapsed_budget",
+    "branch_events", "branch_relevant", "committee_meetings", "escalated", "summons_ended",
+    "summons_met", "summons_wait",
 )  # fmt: skip
 
 
@@ -166,15 +187,25 @@ def measure(model: CommunityModel) -> dict[str, float]:
     m["response_time_mean"], m["response_time_p90"] = response_times(
         [x["rt"] for x in model.window]
     )
+    c = model.cases
+    waiting = np.bincount(t - c["week"][~c["lost"]]) if len(c) else np.zeros(0, np.int64)
+    m["open_wait_p90"] = response_times([waiting])[1]
     total, for_cases = own_case_capacity(p)
     capacity = grid_case_capacity(model).sum() + model.n_grids * (total - for_cases)
     used = model.n_grids * (total - for_cases) + model.log["grid_processed"]
     m["grid_utilization"] = float(min(1.0, used / capacity)) if capacity > 0 else 0.0
     m["needs_known"] = float(model.needs_known.mean())
     m["budget_left"] = float(max(0.0, model.department_balance))
+    m["branch_activities"] = float(model.log["branch_events"])
+    m["branch_meetings_relevant_share"] = _share(w["branch_relevant"], w["branch_events"])
+    m["committee_meetings"] = float(model.log["committee_meetings"])
+    m["cases_escalated_by_committee"] = float(model.log["escalated"])
+    m["department_summons_met_share"] = _share(w["summons_met"], w["summons_ended"])
+    m["summons_wait_weeks"] = _share(w["summons_wait"], w["summons_ended"])
     incentive = p["resident_incentive"] * p["incentive_cost"] * int(model.participated.sum())
     pay = p["worker_performance_pay"] * p["performance_pay_cost"] * model.n_grids
-    model.budget_spent += model.log["spent"] + incentive + pay
+    training = p["party_training"] * p["party_training_cost"] * model.party_index.size
+    model.budget_spent += model.log["spent"] + incentive + pay + training
     m["budget_spent"] = float(model.budget_spent)
     return m
 

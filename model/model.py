@@ -26,6 +26,8 @@ from mesa.experimental.scenarios import Scenario
 
 from . import departments, network
 from .agents import DEPARTMENTS, Department, GridWorker, PartyMember, Resident
+from .branch import branch_hours, branches_organise
+from .committee import committee_convenes
 from .decisions import refresh_static_logit, report_logit, residents_take_part
 from .grid import (
     grid_case_capacity,
@@ -46,7 +48,7 @@ from .metrics import (
 )
 from .needs import department_demand, need_rate, needs_arise, new_problems
 from .outcomes import end_cases, fix_shared, outcomes_reach_residents, word_of_mouth
-from .outreach import contact_chance, party_members_reach_out
+from .outreach import able_members, contact_chance, member_skill, party_members_reach_out
 from .params import ParameterError, check_consistency, check_mid_run, defaults, validate
 from .scenarios import SCENARIOS, resolve_scenario
 from .state import AT_DEPARTMENT, AT_GRID, NEVER, RETIRED, WORKING, YOUTH, Cases, Residents
@@ -155,6 +157,9 @@ class CommunityModel(mesa.Model):
         self.n_buildings = int(hood.building.max()) + 1
         self.n_compounds = int(hood.compound.max()) + 1
         self.building_start, self.building_size = network.group_bounds(hood.building)
+        self.compound_start, self.compound_size = network.group_bounds(hood.compound)
+        self.building_compound = np.zeros(self.n_buildings, dtype=np.int64)
+        self.building_compound[hood.building] = hood.compound
 
     def _build_residents(self) -> None:
         p, rng, n = self.params, self.rng, self.n
@@ -295,6 +300,9 @@ class CommunityModel(mesa.Model):
         """What changes only when parameters change: decisions' fixed log-odds, need rates."""
         refresh_static_logit(self)
         self.weekly_need_rate = need_rate(self).astype(np.float32)
+        self.member_skill = member_skill(self)
+        self.able_members_per_grid = able_members(self, self.people.grid_index, self.n_grids)
+        self.branch_hours = branch_hours(self)
         self.contact_chance = contact_chance(self)
 
     def set_levers(self, **values: Any) -> None:
@@ -317,9 +325,11 @@ class CommunityModel(mesa.Model):
         self._begin_week()
         needs_arise(self)
         party_members_reach_out(self)
+        branches_organise(self)
         residents_take_part(self)
         grid_workers_learn_needs(self)
         grid_workers_work(self)
+        committee_convenes(self)
         departments.departments_work(self)
         departments.cases_time_out(self)
         outcomes_reach_residents(self)
@@ -389,9 +399,10 @@ class CommunityModel(mesa.Model):
         """Cases per week each grid worker can handle after other duties, Party help included."""
         return grid_case_capacity(self)
 
-    def department_case_capacity(self) -> np.ndarray:
-        """Jobs per week each department works for this community."""
-        return departments.department_case_capacity(self)
+    def department_case_capacity(self, attention: float | None = None) -> np.ndarray:
+        """Jobs per week each department works for this community (at
+        ``department_attention``, or the attention given)."""
+        return departments.department_case_capacity(self, attention)
 
     def grid_queue_lengths(self) -> np.ndarray:
         c = self.cases

@@ -66,6 +66,13 @@ def end_cases(model: CommunityModel, idx: np.ndarray, outcome: int) -> None:
     rows["rt"] = (model.week - rows["week"]).astype(np.float32)
     model.ended.append(rows)
     model.cases.end(idx)
+    summoned = rows["summoned"]
+    if summoned.any():  # did the department answer the committee in time? (督办)
+        waited = model.week - rows["summon_week"][summoned]
+        in_time = waited <= model.params["whistle_deadline_weeks"]
+        model.log["summons_ended"] += int(summoned.sum())
+        model.log["summons_met"] += int(in_time.sum()) if outcome == RESOLVED else 0
+        model.log["summons_wait"] += int(waited.sum())
     model.totals[_TOTAL_KEY[outcome]] += idx.size
     model.log[_TOTAL_KEY[outcome]] += idx.size
     model.log["met" if outcome == RESOLVED else "unmet"] += idx.size

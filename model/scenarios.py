@@ -42,8 +42,9 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "label_en": "Whistle and report",
         "label_zh": "吹哨报到",
         "paper": "街乡吹哨、部门报到",
-        "description": "Departments give escalated cases full attention within a deadline.",
-        "description_zh": "职能部门在时限内全力处理上报案件。",
+        "description": "The Party committee summons departments for named cases every week; "
+        "they must report and answer within a deadline.",
+        "description_zh": "社区党委每周可就具体案件向部门吹哨，部门须报到并在时限内答复。",
         "levers": {"whistle": True, "whistle_deadline_weeks": 2},
     },
     "burden_reduction": {
@@ -118,6 +119,51 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "description": "Monthly compound meetings where residents co-decide shared problems.",
         "description_zh": "每月小区议事会，居民共同商议共性问题。",
         "levers": {"deliberation_every_weeks": 4},
+    },
+    "trained_members": {
+        "label_en": "Trained Party members",
+        "label_zh": "党员培训",
+        "paper": "党内教育培训; 成员年龄大、学历低",
+        "description": "Party members trained to full ability: more outreach, organising time "
+        "and part-time grid work, at a cost.",
+        "description_zh": "党员经培训达到完全胜任：联系群众、组织活动和兼职网格工作更多，"
+        "需要费用。",
+        "levers": {"party_training": 1.0},
+    },
+    "capable_branches": {
+        "label_en": "Capable branches",
+        "label_zh": "支部强起来",
+        "paper": "网格+支部; 民情恳谈、议事协商; 活动形式单一",
+        "description": "Compound branches with twice the organising time take their agenda "
+        "from residents and hold monthly deliberation meetings.",
+        "description_zh": "小区党支部组织时间加倍，议题来自民情，并每月召开议事协商会。",
+        "levers": {"branch_capacity": 2.0, "resident_agenda": True, "deliberation_every_weeks": 4},
+    },
+    "convening_committee": {
+        "label_en": "Convening committee",
+        "label_zh": "党委统筹",
+        "paper": "组织协调各方资源; 联席会议; 一岗双责",
+        "description": "The community Party committee meets the departments every two weeks "
+        "and departments take their Party duty seriously.",
+        "description_zh": "社区党委每两周与职能部门召开联席会议，部门切实履行一岗双责。",
+        "levers": {"committee_convening_every_weeks": 2, "department_party_duty": 0.8},
+    },
+    "party_leadership": {
+        "label_en": "Party-building leadership",
+        "label_zh": "党建引领",
+        "paper": "党建引领社区治理: 社区党委—党支部—党小组",
+        "description": "All three tiers at once: trained members, capable branches with the "
+        "residents' agenda, a convening committee with real pull on departments.",
+        "description_zh": "三级同时发力：党员经培训、支部强且议题来自民情、"
+        "党委统筹且部门真正响应。",
+        "levers": {
+            "party_training": 1.0,
+            "branch_capacity": 2.0,
+            "resident_agenda": True,
+            "deliberation_every_weeks": 4,
+            "committee_convening_every_weeks": 2,
+            "department_party_duty": 0.8,
+        },
     },
     "beijing_reform": {
         "label_en": "Beijing reform",

@@ -100,7 +100,9 @@ CASE_FIELDS: dict[str, type] = {
     "clock_week": np.int32,  # week the department's deadline clock starts (after approval)
     "lost": np.bool_,  # offline report never registered by anyone
     "codecided": np.bool_,  # discussed at a deliberation meeting
-    "whistled": np.bool_,  # escalated under whistle & report
+    "summoned": np.bool_,  # put to the department by the Party committee (督办)
+    "summon_week": np.int32,  # week it was put (NEVER if not)
+    "pledged": np.bool_,  # the department reported for it (报到): first, full attention
     "professional": np.bool_,  # handled by a professional social worker
     "first": np.bool_,  # the resident's first report
 }

@@ -72,22 +72,67 @@ def test_pushed_down_tasks_and_paperwork_eat_grid_capacity():
     np.testing.assert_allclose(heavy, light * 0.2)
 
 
-def test_grid_plus_branch_adds_party_capacity_in_each_grid():
+def test_grid_plus_branch_adds_party_capacity_in_each_grid_by_members_skill():
     m = _model(grid_plus_branch=False)
     base = m.grid_case_capacity()
     m.set_levers(grid_plus_branch=True)
     extra = m.grid_case_capacity() - base
-    expected = m.params["party_grid_capacity"] * (1 - m.params["paperwork_share"])
-    np.testing.assert_allclose(extra, expected * m.party_per_grid)
+    per_member = m.params["party_grid_capacity"] * (1 - m.params["paperwork_share"])
+    assert np.all(extra < per_member * m.party_per_grid)  # untrained members do less
+    m.set_levers(party_training=1.0)  # fully trained: every member counts in full
+    np.testing.assert_allclose(m.grid_case_capacity() - base, per_member * m.party_per_grid)
 
 
-def test_whistle_gives_departments_full_attention():
+def test_retired_members_are_less_able_and_training_closes_the_gap():
+    m = _model(party_share=0.3)
+    retired = m.age_group[m.party_index] == 2
+    skill = m.member_skill
+    assert skill[retired].mean() < skill[~retired].mean()
+    m.set_levers(party_training=0.5)
+    assert np.all(m.member_skill > skill) and np.all(m.member_skill < 1)
+    m.set_levers(party_training=1.0)
+    np.testing.assert_allclose(m.member_skill, 1.0)
+
+
+def test_a_department_gives_a_case_it_reported_for_its_full_attention():
     m = _model()
-    before = m.department_case_capacity()
-    m.set_levers(whistle=True)
-    np.testing.assert_allclose(
-        m.department_case_capacity(), before / m.params["department_attention"]
-    )
+    usual = m.department_case_capacity()
+    full = m.department_case_capacity(attention=1.0)
+    np.testing.assert_allclose(full, usual / m.params["department_attention"])
+
+
+def test_the_committee_puts_the_costliest_waits_first_and_departments_act_by_duty():
+    from model.committee import committee_convenes
+
+    acted = []
+    for duty in (0.0, 1.0):
+        m = _model(n_residents=2000, committee_convening_every_weeks=0, department_party_duty=duty)
+        for _ in range(10):
+            m.step()
+        c = m.cases
+        m.set_levers(committee_convening_every_weeks=1, committee_capacity=2.0)
+        m.week = 20  # a meeting week
+        waiting = (c["state"] == 1) & ~c["lost"]
+        assert not c["summoned"].any()
+        committee_convenes(m)
+        put = c["summoned"]
+        assert put.any() and not (put & ~waiting).any()
+        # every job put cost residents at least as many household-weeks of waiting as any
+        # job left waiting (a building's shared problem is one job of all its reports)
+        rows = np.flatnonzero(waiting)
+        shared = c["kind"][rows] == 2
+        job = np.where(shared, -1 - m.building[c["res"][rows]], rows)
+        cost = {}
+        for j, week in zip(job, c["dept_week"][rows], strict=True):
+            households, first = cost.get(j, (0, week))
+            cost[j] = (households + 1, min(first, week))
+        cost = {j: h * (m.week - w + 1) for j, (h, w) in cost.items()}
+        was_put = {j: bool(put[r]) for j, r in zip(job, rows, strict=True)}
+        assert min(v for j, v in cost.items() if was_put[j]) >= max(
+            (v for j, v in cost.items() if not was_put[j]), default=0
+        )
+        acted.append(c["pledged"][put].mean())
+    assert acted == [0.0, 1.0]
 
 
 def test_department_capacity_follows_the_demand_mix():
@@ -115,7 +160,9 @@ def test_lost_reports_are_never_resolved_and_the_platform_stops_losses():
 
 def test_shared_fixes_wait_for_layered_approval():
     # only shared problems reach departments: personal ones are simple and always solved
-    kw = dict(shared_issue_rate=0.5, complex_share=0.0, simple_solve_prob=1.0, burn_in_weeks=0)
+    # (and no Party committee, whose summons would cut the approval short)
+    kw = dict(shared_issue_rate=0.5, complex_share=0.0, simple_solve_prob=1.0, burn_in_weeks=0,
+              committee_convening_every_weeks=0)  # fmt: skip
     delayed, prompt = _model(approval_delay_weeks=10, **kw), _model(approval_delay_weeks=0, **kw)
     for _ in range(10):
         delayed.step()
@@ -221,14 +268,14 @@ def test_response_time_summary_matches_numpy_on_the_raw_times():
 
 def test_party_contacts_reach_as_many_households_as_members_calling_at_random():
     # the model draws who is called from each household's chance; the same share must come
-    # out of members each calling Poisson(reach) random households of their building
+    # out of members each calling Poisson(reach × own skill) random households of the building
     m = _model(n_residents=2000, party_share=0.15)
     r, rng = m.people, np.random.default_rng(0)
     reach = m.params["party_outreach"] * (1 - m.params["paperwork_share"])
     members = m.party_index
     direct = []
     for _ in range(200):
-        b = np.repeat(r.building[members], rng.poisson(reach, members.size))
+        b = np.repeat(r.building[members], rng.poisson(reach * m.member_skill))
         start, size = m.building_start[b], m.building_size[b]
         called = np.zeros(m.n, bool)
         called[start + (rng.random(b.size) * size).astype(np.int64)] = True
