@@ -77,7 +77,8 @@ def grid_workers_work(model: CommunityModel) -> None:
     queued = np.flatnonzero((c["state"] == AT_GRID) & ~c["lost"])
     cap = stochastic_round(rng, grid_case_capacity(model))
     g = r.grid_index[c["res"][queued]]
-    order = np.argsort(g, kind="stable")  # by grid; within it first come, first served
+    small = g.astype(np.int16) if model.n_grids < 2**15 else g  # a radix sort when it fits
+    order = np.argsort(small, kind="stable")  # by grid; within it first come, first served
     queued, g = queued[order], g[order]
     rank = np.arange(queued.size) - np.searchsorted(g, g)
     take = rank < cap[g]

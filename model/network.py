@@ -141,11 +141,8 @@ def adjacency_from_edges(n: int, u: np.ndarray, v: np.ndarray) -> sp.csr_array:
 
 def ties_of(adjacency: sp.csr_array, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Every tie of the residents ``idx``, flat: (the tied resident, position in ``idx``)."""
-    start = adjacency.indptr[idx]
-    count = adjacency.indptr[idx + 1] - start
-    of = np.repeat(np.arange(idx.size), count)
-    offset = np.arange(of.size) - np.repeat(np.cumsum(count) - count, count)
-    return adjacency.indices[start[of] + offset], of
+    rows = adjacency[idx]
+    return rows.indices, np.repeat(np.arange(idx.size), np.diff(rows.indptr))
 
 
 def generate(rng: np.random.Generator, params: dict) -> Neighbourhood:

@@ -755,7 +755,7 @@ _P: list[Param] = [
         "department_attention",
         float,
         0.5,
-        "Department attention without whistle",
+        "Department attention",
         "部门对社区案件的投入",
         "Share of department capacity given to community cases; a case the department "
         "reported (报到) for gets its full attention.",

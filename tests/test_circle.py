@@ -15,7 +15,7 @@ from .conftest import ci95, replicate, run_frame
 
 SERVICE_LEVERS = (
     "feedback_loop", "whistle_and_report", "burden_reduction", "anti_formalism",
-    "worker_incentives", "funding", "professionalisation",
+    "worker_incentives", "funding", "professionalisation", "convening_committee",
 )  # fmt: skip
 
 
