@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import solara
+from matplotlib.colors import to_rgba
 
 from experiments.dashboard import app as dash
 from experiments.dashboard import figures as fg
@@ -393,6 +394,90 @@ def test_neighbourhood_is_one_tile_per_building_legible_at_10000_households():
     assert np.ptp(lay["x"][c0]) <= lay["size"][0] and np.ptp(lay["y"][c0]) <= lay["size"][1]
     png = view.render()
     assert png[:4] == b"\x89PNG" and view.export_png()[:4] == b"\x89PNG"
+
+
+def _cloth(view, png: bytes, points) -> list[tuple]:
+    """The colours drawn in the middle of the flags whose poles stand at ``points``
+    (``(scatter, display pixels)`` pairs)."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    verts = fg.FLAG.vertices
+    cloth = verts[2:5]  # the cloth's corners, right of the pole
+    dx, dy = (cloth.min(axis=0) + cloth.max(axis=0)) / 2
+    out = []
+    for scatter, (x, y) in points:
+        # a marker is scaled so its largest coordinate lies at half its side, √size points
+        scale = np.sqrt(scatter.get_sizes()[0]) / 2 / np.abs(verts).max() * view.fig.dpi / 72
+        out.append(image.getpixel((int(x + dx * scale), int(image.height - y - dy * scale))))
+    return out
+
+
+def _rgb(colour) -> tuple:
+    return tuple(round(255 * c) for c in to_rgba(colour)[:3])
+
+
+def test_neighbourhood_marks_the_branches_meetings_and_activities_and_the_committee():
+    """A meeting week (deliberation and joint meetings every 4 weeks): each compound's flag
+    shows its branch's meeting and whether it was about residents' needs, the tiles of the
+    buildings whose activity was held are outlined, and the committee's line and flag show
+    the joint meeting and the cases it put to the departments; the next week they clear."""
+    settings = rn.settings_for("baseline")
+    settings["params"].update(deliberation_every_weeks=4, reform_week=0, resident_agenda=True)
+    model = rn.run_to(rn.build_model(settings), 9)  # the last week run is week 8
+    assert model.params["committee_convening_every_weeks"] == 4
+    view = fg.NeighbourhoodView(model, "en")
+    view.update(model, "efficacy")
+    png = view.render()
+    held, relevant = model.meeting_held, model.meeting_relevant
+    assert held.any() and (held & relevant).any()  # the week shows what it should
+    expected = np.where(held[:, None], to_rgba(fg.STAGED_COLOUR), fg.NO_EVENT)
+    expected[held & relevant] = to_rgba(fg.RELEVANT_COLOUR)
+    np.testing.assert_allclose(view.branches.get_facecolors(), expected)
+    # … and the page's picture shows them: the middle of each flag's cloth
+    poles = view.branches.get_offset_transform().transform(view.branches.get_offsets())
+    flags = [(view.branches, p) for p in poles]
+    want = [_rgb(fg.RELEVANT_COLOUR if r else fg.STAGED_COLOUR) for r in relevant[held]]
+    assert [c for c, h in zip(_cloth(view, png, flags), held) if h] == want
+    # activities: one outline per building whose activity was held, coloured by relevance
+    acts = model.activity_held
+    assert acts.size and len(view.activities.get_paths()) == acts.size
+    centres = np.array([p.vertices[:4].mean(axis=0) for p in view.activities.get_paths()])
+    lay = fg.building_layout(model)
+    np.testing.assert_allclose(centres, np.column_stack([lay["x"], lay["y"]])[acts] + 0.45)
+    edge = np.where(model.activity_relevant[:, None], to_rgba(fg.RELEVANT_COLOUR),
+                    to_rgba(fg.STAGED_COLOUR))  # fmt: skip
+    np.testing.assert_allclose(view.activities.get_edgecolors(), edge)
+    # the committee's joint meeting and the cases it put to the departments
+    answer, cases = view.committee_fields
+    put = model.measures["cases_escalated_by_committee"]
+    assert model.measures["committee_meetings"] == 1 and put > 0
+    assert answer.get_text() == t("committee_held", "en") and cases.get_text() == f"{put:,.0f}"
+    committee = [(view.committee, view.committee.get_offset_transform().transform((0.06, 0.12)))]
+    assert _cloth(view, png, committee) == [_rgb(fg.COMMITTEE_COLOUR)]
+
+    model.step()  # week 9: no meeting of either kind
+    assert not model.meeting_held.any() and model.measures["committee_meetings"] == 0
+    view.update(model, "efficacy")
+    png = view.render()
+    np.testing.assert_allclose(
+        view.branches.get_facecolors(), np.tile(fg.NO_EVENT, (model.n_compounds, 1))
+    )
+    assert set(_cloth(view, png, flags)) == {(255, 255, 255)}
+    assert len(view.activities.get_paths()) == model.activity_held.size
+    assert answer.get_text() == t("committee_not_held", "en") and cases.get_text() == "0"
+    assert _cloth(view, png, committee) == [(255, 255, 255)]
+
+
+def test_neighbourhood_before_any_week_shows_no_party_event():
+    settings = rn.settings_for("baseline")
+    settings["params"]["burn_in_weeks"] = 0
+    model = rn.build_model(settings)
+    view = fg.NeighbourhoodView(model, "zh")
+    view.update(model, "efficacy")
+    assert view.render()[:4] == b"\x89PNG"
+    assert len(view.activities.get_paths()) == 0
+    assert view.committee_fields[1].get_text() == "0"
 
 
 def test_grid_ids_are_each_residents_grid_worker():

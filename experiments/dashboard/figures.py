@@ -19,8 +19,11 @@ from matplotlib import font_manager, patches, ticker  # noqa: E402
 from matplotlib import pyplot as plt  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.collections import PolyCollection  # noqa: E402
+from matplotlib.colors import to_rgba  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.legend_handler import HandlerTuple  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.path import Path  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from model.model import CommunityModel  # noqa: E402
@@ -94,7 +97,9 @@ class Blitted:
     fig: Figure
 
     def _blit_init(self, dynamic: list) -> None:
-        self.canvas = FigureCanvasAgg(self.fig)
+        if not isinstance(self.fig.canvas, FigureCanvasAgg):
+            FigureCanvasAgg(self.fig)
+        self.canvas = self.fig.canvas
         self.dynamic = dynamic
         for artist in dynamic:
             artist.set_animated(True)
@@ -168,9 +173,62 @@ def building_values(model: CommunityModel, colour_by: str) -> np.ndarray:
     return sums / np.maximum(counts, 1)
 
 
+#: Party events: about residents' needs (blue) or not (orange: staged); Okabe–Ito.
+RELEVANT_COLOUR, STAGED_COLOUR = OKABE_ITO[0], OKABE_ITO[1]
+COMMITTEE_COLOUR = "#B00020"
+NO_EVENT = (1.0, 1.0, 1.0, 1.0)  # a branch that held no meeting: a hollow flag
+
+#: A flag on its pole, the pole's foot at (0, 0): the mark of a Party branch or committee.
+FLAG = Path(
+    [(-0.09, 0), (0.09, 0), (0.09, 1.0), (1.25, 1.0), (1.25, 1.9), (-0.09, 1.9), (-0.09, 0)],
+    closed=True,
+)
+
+
+def _flag_size(points: float) -> float:
+    """Scatter size (points²) of a flag ``points`` tall: a marker path is scaled so its
+    largest coordinate (the flag's top, 1.9) lies at half the marker's width, √size."""
+    return (2 * points) ** 2
+
+
+def party_events(model: CommunityModel) -> dict[str, np.ndarray | float]:
+    """This week's Party events as the neighbourhood view shows them.
+
+    Per compound: whether its branch held a meeting, and whether it was about residents'
+    needs; the buildings whose activity the branch held, and whether each was; the
+    committee's joint meetings and the cases it put to the departments. Before the first
+    week (no burn-in) nothing has been held.
+    """
+    nc = model.n_compounds
+    none = np.zeros(0, dtype=np.int64)
+    held = np.asarray(getattr(model, "activity_held", none), dtype=np.int64)
+    m = model.measures
+    return {
+        "meeting": np.asarray(getattr(model, "meeting_held", np.zeros(nc, bool)), dtype=bool),
+        "meeting_relevant": np.asarray(
+            getattr(model, "meeting_relevant", np.zeros(nc, bool)), dtype=bool
+        ),
+        "activity": held,
+        "activity_relevant": np.asarray(
+            getattr(model, "activity_relevant", np.zeros(held.size, bool)), dtype=bool
+        ),
+        "committee_meetings": float(m.get("committee_meetings", 0.0)),
+        "cases_put": float(m.get("cases_escalated_by_committee", 0.0)),
+    }
+
+
 class NeighbourhoodView(Blitted):
     """Buildings as tiles grouped by compound, coloured by efficacy or participation, with
-    Party members (dots, sized by number) and grid workers (diamonds) marked.
+    the three Party tiers and the grid workers marked:
+
+    * Party groups (党小组): the members in each building (dots, sized by number);
+    * the compound Party branch (党支部): a flag on each compound's corner, filled when it
+      held a meeting this week – blue when the meeting was about residents' needs, orange
+      when staged – and an outline, in the same colours, on each building whose activity
+      it held this week;
+    * the community Party committee (社区党委): a flag and a line under the title saying
+      whether it held a joint meeting (联席会议) this week and how many cases it put to the
+      departments.
 
     One tile per building keeps 10,000 households (250 buildings) legible, where a drawing
     of every resident and tie is a grey hairball.
@@ -181,10 +239,11 @@ class NeighbourhoodView(Blitted):
         self.lang = lang
         lay = building_layout(model)
         # as tall as the tiles need (no empty band above a wide, flat community)
-        aspect = (np.ptp(lay["y"]) + 1.9) / (np.ptp(lay["x"]) + 1.9)
-        height = float(np.clip(0.8 * 6.4 * aspect + 1.1, 2.8, 6.0))
+        span_x, span_y = np.ptp(lay["x"]) + 1.9, np.ptp(lay["y"]) + 2.5
+        height = float(np.clip(0.8 * 6.4 * span_y / span_x + 1.55, 3.2, 6.6))
         self.fig = Figure(figsize=(6.4, height), dpi=100)
-        bottom, top = 0.75 / height, 0.35 / height  # room for the legend and the title
+        # room for the legend (three rows) below, the title and the committee's line above
+        bottom, top = 0.85 / height, 0.62 / height
         ax = self.fig.add_axes((0.02, bottom, 0.80, 1 - bottom - top))
         cols_b, rows_b = lay["size"]
         for bx, by in lay["boxes"]:  # compound blocks behind their buildings
@@ -199,9 +258,25 @@ class NeighbourhoodView(Blitted):
             [np.column_stack([x, y]), np.column_stack([x + 0.9, y]),
              np.column_stack([x + 0.9, y + 0.9]), np.column_stack([x, y + 0.9])], axis=1,
         )  # fmt: skip
+        # an activity's outline lies in the gap around its tile, off the tile's colour
+        self.outlines = tiles + np.array([[-0.05, -0.05], [0.05, -0.05], [0.05, 0.05],
+                                          [-0.05, 0.05]])  # fmt: skip
         self.tiles = PolyCollection(tiles, cmap="viridis", edgecolors="white", linewidths=0.3)
         self.tiles.set_clim(0, 1)
         ax.add_collection(self.tiles)
+        ax.set_xlim(x.min() - 0.5, x.max() + 1.4)
+        ax.set_ylim(y.min() - 0.5, y.max() + 2.0)  # the flags stand above the top row
+        ax.set_aspect("equal")
+        ax.axis("off")
+        # sizes follow the tiles: one layout unit in points, as the axes are drawn
+        box = ax.get_position()
+        unit = min(box.width * 6.4 / np.diff(ax.get_xlim())[0],
+                   box.height * height / np.diff(ax.get_ylim())[0]) * 72  # fmt: skip
+        # the branch's activities this week: an outline on those buildings' tiles
+        self.activities = PolyCollection(
+            np.zeros((0, 4, 2)), facecolors="none", linewidths=float(np.clip(unit / 9, 1.0, 2.2))
+        )
+        ax.add_collection(self.activities, autolim=False)
         party = np.bincount(model.building[model.party], minlength=model.n_buildings)
         has = party > 0
         party_dots = ax.scatter(
@@ -213,29 +288,103 @@ class NeighbourhoodView(Blitted):
         workers = ax.scatter(
             gx, gy, marker="D", s=36, c="black", edgecolors="white", linewidths=0.8, zorder=4
         )
-        ax.set_xlim(x.min() - 0.5, x.max() + 1.4)
-        ax.set_ylim(y.min() - 0.5, y.max() + 1.4)
-        ax.set_aspect("equal")
-        ax.axis("off")
-        ax.set_title(t("network_title", lang), fontsize=11)
-        self.cax = self.fig.add_axes((0.86, bottom + 0.05, 0.03, 1 - bottom - top - 0.1))
-        self.colorbar = self.fig.colorbar(self.tiles, cax=self.cax)
-        ax.legend(
-            handles=[
-                Line2D([], [], ls="", marker="o", color=OKABE_ITO[3],
-                       label=t("party_member", lang)),
-                Line2D([], [], ls="", marker="D", color="black", label=t("grid_worker", lang)),
-                patches.Patch(facecolor="#EEEEEE", edgecolor="#888888",
-                                         label=t("compound", lang)),
-            ],
-            loc="upper center", bbox_to_anchor=(0.55, -0.01), ncol=3, fontsize=9, frameon=False,
+        # each compound's branch: a flag at the box's top-left corner, above the box
+        corner = lay["boxes"] + np.array([-0.2 + 0.12, 1.1])
+        self.branches = ax.scatter(
+            corner[:, 0], corner[:, 1], marker=FLAG, s=_flag_size(min(0.8 * unit, 16)),
+            facecolors="white", edgecolors="#333333", linewidths=0.6, zorder=5, clip_on=False,
         )  # fmt: skip
         self.ax = ax
+        self.fig.text(0.42, 1 - 0.17 / height, t("network_title", lang), fontsize=11,
+                      ha="center", va="center")  # fmt: skip
+        # the community's committee: a flag and a line under the title, top left
+        band = self.fig.add_axes((0.02, 1 - top + 0.02 / height, 0.96, 0.26 / height))
+        band.set_xlim(0, 0.96 * 6.4)  # inches, so the flag sits a fixed distance from the text
+        band.set_ylim(0, 1)
+        band.axis("off")
+        self.committee = band.scatter(
+            [0.06], [0.12], marker=FLAG, s=_flag_size(13), facecolors="white",
+            edgecolors="#333333", linewidths=0.8, clip_on=False,
+        )  # fmt: skip
+        # fixed labels drawn once; only the two short answers are drawn each week (text
+        # costs ~0.1 ms a character)
+        self.committee_fields = self._committee_line(band, 0.3)
+        self.cax = self.fig.add_axes((0.86, bottom + 0.05, 0.03, 1 - bottom - top - 0.1))
+        self.colorbar = self.fig.colorbar(self.tiles, cax=self.cax)
+
+        def flag(face, edge="#333333"):
+            return Line2D([], [], ls="", marker=FLAG, markersize=18, markerfacecolor=face,
+                          markeredgecolor=edge, markeredgewidth=0.6)  # fmt: skip
+
+        def outline(colour):
+            return patches.Patch(facecolor="none", edgecolor=colour, linewidth=1.6)
+
+        entries = [
+            (Line2D([], [], ls="", marker="o", color=OKABE_ITO[3]), t("party_member", lang)),
+            (Line2D([], [], ls="", marker="D", color="black"), t("grid_worker", lang)),
+            (patches.Patch(facecolor="#EEEEEE", edgecolor="#888888"), t("compound", lang)),
+            ((flag(RELEVANT_COLOUR), flag(STAGED_COLOUR)), t("branch_meeting", lang)),
+            (flag("white"), t("branch_no_meeting", lang)),
+            ((outline(RELEVANT_COLOUR), outline(STAGED_COLOUR)), t("branch_activity", lang)),
+            (patches.Patch(color=RELEVANT_COLOUR), t("event_relevant", lang)),
+            (patches.Patch(color=STAGED_COLOUR), t("event_staged", lang)),
+        ]
+        ax.legend(
+            handles=[h for h, _ in entries], labels=[label for _, label in entries],
+            handler_map={tuple: HandlerTuple(ndivide=None, pad=0.3)},
+            loc="upper center", bbox_to_anchor=(0.5, bottom - 0.02 / height), ncol=3,
+            bbox_transform=self.fig.transFigure, fontsize=8.5, frameon=False,
+            columnspacing=1.0, handletextpad=0.5, borderaxespad=0,
+        )  # fmt: skip
         self.colour_by = None
-        self._blit_init([self.tiles, party_dots, workers])
+        self._blit_init([self.tiles, self.activities, party_dots, workers, self.branches,
+                         self.committee, *self.committee_fields])  # fmt: skip
+
+    def _committee_line(self, band, x: float) -> tuple:
+        """The committee's line ("Community Party committee – joint meeting this week: yes;
+        cases put to departments: 38"): labels placed once, after the widest answer (inches);
+        returns the two answers' texts."""
+        renderer = FigureCanvasAgg(self.fig).get_renderer()
+        style = {"va": "center", "ha": "left", "fontsize": 9, "color": "#1f2328"}
+
+        def width(text) -> float:
+            return text.get_window_extent(renderer).width / self.fig.dpi
+
+        def put(text: str) -> None:
+            nonlocal x
+            x += width(band.text(x, 0.45, text, **style))
+
+        put(t("committee_meeting", self.lang))
+        x += 0.04
+        held = band.text(x, 0.45, "", **style)
+        widths = []
+        for key in ("committee_held", "committee_not_held"):
+            held.set_text(t(key, self.lang))
+            widths.append(width(held))
+        x += max(widths)
+        put(t("committee_cases", self.lang))
+        x += 0.04
+        cases = band.text(x, 0.45, "", **style)
+        return held, cases
 
     def update(self, model: CommunityModel, colour_by: str) -> Figure:
         self.tiles.set_array(building_values(model, colour_by))
+        events = party_events(model)
+        faces = np.tile(NO_EVENT, (model.n_compounds, 1))
+        faces[events["meeting"]] = to_rgba(STAGED_COLOUR)
+        faces[events["meeting"] & events["meeting_relevant"]] = to_rgba(RELEVANT_COLOUR)
+        self.branches.set_facecolors(faces)
+        held = events["activity"]
+        self.activities.set_verts(self.outlines[held])
+        self.activities.set_edgecolors(
+            np.where(events["activity_relevant"][:, None], to_rgba(RELEVANT_COLOUR),
+                     to_rgba(STAGED_COLOUR)) if held.size else "none"
+        )  # fmt: skip
+        met = events["committee_meetings"] > 0
+        self.committee.set_facecolors(COMMITTEE_COLOUR if met else "white")
+        answer, cases = self.committee_fields
+        answer.set_text(t("committee_held" if met else "committee_not_held", self.lang))
+        cases.set_text(f"{events['cases_put']:,.0f}")
         if colour_by != self.colour_by:
             key = "share_took_part" if colour_by == "participation" else "efficacy"
             self.colorbar.set_label(t(key, self.lang), fontsize=9)

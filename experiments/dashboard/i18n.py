@@ -76,9 +76,21 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Share who took part (last 4 weeks)",
         "zh": "近4周参与的居民比例",
     },
-    "party_member": {"en": "Party members in building", "zh": "楼内党员"},
+    "party_member": {"en": "Party group: members in building", "zh": "党小组：楼内党员"},
     "grid_worker": {"en": "grid worker (one per grid)", "zh": "网格员（每网格一名）"},
     "compound": {"en": "compound", "zh": "小区"},
+    "branch_meeting": {"en": "Party branch met this week", "zh": "党支部本周召开会议"},
+    "branch_no_meeting": {"en": "Party branch, no meeting", "zh": "党支部本周未开会"},
+    "branch_activity": {"en": "activity held this week", "zh": "本周开展党建活动"},
+    "event_relevant": {"en": "about residents' needs", "zh": "议题切合居民需求"},
+    "event_staged": {"en": "not about their needs (staged)", "zh": "与居民需求无关（走形式）"},
+    "committee_meeting": {
+        "en": "Community Party committee – joint meeting this week:",
+        "zh": "社区党委——本周联席会议：",
+    },
+    "committee_held": {"en": "yes", "zh": "已召开"},
+    "committee_not_held": {"en": "no", "zh": "未召开"},
+    "committee_cases": {"en": "; cases put to departments:", "zh": "；向部门交办案件数："},
     "chart_groups": {"en": "Participation by group", "zh": "各群体参与率"},
     "chart_closure": {"en": "Completion vs satisfaction", "zh": "办结率与满意率"},
     "chart_service": {"en": "Response time and backlog", "zh": "响应时间与积压"},
@@ -229,8 +241,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "（如思源黑体、文泉驿、微软雅黑）并重启后即可显示中文。",
     },
     "figure_alt_network": {
-        "en": "Map of the community's buildings, coloured by {what}",
-        "zh": "社区楼栋示意图，按{what}着色",
+        "en": "Map of the community's buildings, coloured by {what}, with this week's "
+        "meetings and activities of the Party branches and the Party committee's joint meeting",
+        "zh": "社区楼栋示意图，按{what}着色，标出本周各党支部的会议和活动及社区党委的联席会议",
     },
     "figure_alt_chart": {"en": "Chart: {what}", "zh": "图表：{what}"},
 }
@@ -264,6 +277,7 @@ UNITS_ZH = {
     "cases/week per 1,000": "件/周/千户", "10k CNY": "万元",
     "10k CNY/year per 1,000": "万元/年/千户", "households/week": "户/周",
     "reports": "次反映", "per household-week": "每户每周",
+    "hours/member/week": "小时/党员/周", "member-hours": "党员工时", "cases per 1,000": "件/千户",
 }  # fmt: skip
 
 
