@@ -211,7 +211,7 @@ def column_descriptions() -> dict[str, str]:
     out = dict(IDENTITY_COLUMNS)
     out.update(METRICS)
     out.update(SUMMARY)
-    out["end_window_weeks"] = "weeks averaged by the `_end` figures (the last 13, or fewer)"
+    out["end_window_weeks"] = "weeks averaged by the `_end` figures (the last 52, or fewer)"
     for name, p in PARAMS.items():
         unit = f" ({p.unit})" if p.unit else ""
         out.setdefault(name, f"parameter{unit}: {p.description}")
@@ -231,7 +231,7 @@ def columns_markdown() -> str:
     lines += table("Weekly metrics (runs/*.parquet, `civicloop run --out`)", METRICS)
     lines += table("Run-level figures (summary.parquet)", {
         **SUMMARY,
-        "end_window_weeks": "weeks averaged by the `_end` figures: the last 13, or every week "
+        "end_window_weeks": "weeks averaged by the `_end` figures: the last 52, or every week "
         "of a shorter run",
     })  # fmt: skip
     lines += [

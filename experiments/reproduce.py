@@ -151,7 +151,7 @@ PARTY_TIERS = {
 
 
 def party_tiers(root: Path, suffix: str = "") -> pd.DataFrame:
-    """Each Party tier against the same-seed baseline at the end of year 3: participation
+    """Each Party tier against the same-seed baseline in year 3: participation
     (total, direct, through experience), working-age participation, needs met, and the
     extra budget the run spent (10k CNY, weeks 0–155)."""
     folder = root / f"levers{suffix}"
@@ -159,7 +159,7 @@ def party_tiers(root: Path, suffix: str = "") -> pd.DataFrame:
     present = [t for t in PARTY_TIERS if t in set(levers.scenario)]
     split = lever_split(levers).set_index("lever")
     weekly = _weekly(folder)
-    working = _window(weekly, "participation_rate_working", 143, 155).droplevel("point")
+    working = _window(weekly, "participation_rate_working", 104, 155).droplevel("point")
     rows = []
     for tier in present:
         row = {"tier": PARTY_TIERS[tier], "scenario": tier}
@@ -191,7 +191,7 @@ def split_figure(split: pd.DataFrame, path: Path) -> None:
         ax.errorbar(split[col], y + dy, xerr=err, fmt="none", ecolor="black", lw=0.8)
     ax.set_yticks(y, split.lever)
     ax.axvline(0, color="grey", lw=0.8)
-    ax.set_xlabel("participation effect at the end of year 3 (vs same-seed baseline)")
+    ax.set_xlabel("participation effect in year 3 (vs same-seed baseline)")
     ax.legend(loc="lower right", fontsize=8)
     ax.invert_yaxis()
     fig.tight_layout()
@@ -207,10 +207,11 @@ def claims(root: Path, suffix: str = "") -> tuple[list[dict[str, Any]], pd.DataF
     rows.append(
         _claim(
             "1. Without intervention participation decays (from a hopeful start)",
-            "participation weeks 143–155 minus weeks 4–16, efficacy 0.6 at week 0, no burn-in",
+            "participation in year 3 minus year 1 (weeks 104–155 minus 0–51), efficacy 0.6 at "
+            "week 0, no burn-in",
             (
-                _window(hopeful, "participation_rate", 143, 155)
-                - _window(hopeful, "participation_rate", 4, 16)
+                _window(hopeful, "participation_rate", 104, 155)
+                - _window(hopeful, "participation_rate", 0, 51)
             ).to_numpy(),
             "below",
         )
@@ -274,7 +275,7 @@ def claims(root: Path, suffix: str = "") -> tuple[list[dict[str, Any]], pd.DataF
         rows.append(
             _claim(
                 f"Circle: better service brings more {label}",
-                f"{label}, end of year 3: capacity 2× minus 0.5× the status quo",
+                f"{label}, year 3: capacity 2× minus 0.5× the status quo",
                 (by.xs("double") - by.xs("half")).dropna().to_numpy(),
                 "above",
             )
@@ -320,7 +321,7 @@ def claims(root: Path, suffix: str = "") -> tuple[list[dict[str, Any]], pd.DataF
             _claim(
                 "7. Party-building leadership (党建引领) raises participation",
                 "trained members + capable branches + convening committee, participation "
-                "end of year 3 minus same-seed baseline",
+                "in year 3 minus same-seed baseline",
                 _paired(levers, "party_leadership", "baseline").to_numpy(),
                 "above",
             )
@@ -329,7 +330,7 @@ def claims(root: Path, suffix: str = "") -> tuple[list[dict[str, Any]], pd.DataF
             rows.append(
                 _claim(
                     f"7. Its {PARTY_TIERS[tier]} alone raise participation",
-                    f"`{tier}`, participation end of year 3 minus same-seed baseline",
+                    f"`{tier}`, participation in year 3 minus same-seed baseline",
                     _paired(levers, tier, "baseline").to_numpy(),
                     "above",
                 )
@@ -410,7 +411,8 @@ def reproduce(
         markdown_table(pd.DataFrame(rows)),
         "## Levers ranked by their effect on participation, and how they act",
         "",
-        "End of year 3, each lever against the same-seed baseline. *Direct*: the effect with "
+        "Year 3 (weeks 104–155, a whole fiscal year), each lever against the same-seed "
+        "baseline. *Direct*: the effect with "
         "residents' learning frozen from the reform week in both arms; *experience*: total "
         "minus direct, what the lever does through what residents experience.",
         "",
@@ -419,8 +421,8 @@ def reproduce(
         "",
         "## Party-building leadership (党建引领): what each tier adds, and its cost",
         "",
-        "Each tier's levers on at week 52, against the same-seed baseline at the end of year "
-        "3 (weeks 143–155): participation (total, direct, through experience), working-age "
+        "Each tier's levers on at week 52, against the same-seed baseline in year "
+        "3 (weeks 104–155): participation (total, direct, through experience), working-age "
         "participation, the share of needs really met, and the extra budget spent over the "
         "run (10k CNY; members' and branches' time and the committee's meetings are unpaid).",
         "",

@@ -23,8 +23,9 @@ if TYPE_CHECKING:
 WINDOW = 4
 #: Weeks after the first report's outcome in which a new report counts as re-reporting.
 REREPORT_WINDOW = 26
-#: Weeks at the end of a run that run-level "_end" figures average over.
-TAIL = 13
+#: Weeks at the end of a run that run-level "_end" figures average over: a whole fiscal
+#: year, so that the budget running low before each year's end does not tilt comparisons.
+TAIL = 52
 
 #: Weekly model reporters: column name → definition.
 METRICS: dict[str, str] = {
@@ -93,24 +94,24 @@ SUMMARY: dict[str, str] = {
     "weeks": "weeks simulated after the burn-in",
     "residents": "number of residents",
     "participation_start": "participation_rate at week 0 (the settled status quo)",
-    "participation_end": "mean participation_rate over the last 13 weeks",
+    "participation_end": "mean participation_rate over the last 52 weeks",
     "participation_min": "lowest participation_rate of the run",
-    "active_participation_end": "mean active_participation_rate over the last 13 weeks",
-    "mean_efficacy_end": "mean of mean_efficacy over the last 13 weeks",
-    "retired_share_of_participants_end": "mean over the last 13 weeks",
-    "reporting_share_end": "mean reporting_share over the last 13 weeks",
-    "needs_met_rate_end": "mean needs_met_rate over the last 13 weeks",
-    "completion_rate_end": "mean completion_rate over the last 13 weeks",
-    "resolution_rate_end": "mean resolution_rate over the last 13 weeks",
-    "satisfaction_rate_end": "mean satisfaction_rate over the last 13 weeks",
-    "response_time_mean_end": "mean response_time_mean over the last 13 weeks",
-    "response_time_p90_end": "mean response_time_p90 over the last 13 weeks",
-    "open_wait_p90_end": "mean open_wait_p90 over the last 13 weeks",
-    "grid_utilization_end": "mean grid_utilization over the last 13 weeks",
+    "active_participation_end": "mean active_participation_rate over the last 52 weeks",
+    "mean_efficacy_end": "mean of mean_efficacy over the last 52 weeks",
+    "retired_share_of_participants_end": "mean over the last 52 weeks",
+    "reporting_share_end": "mean reporting_share over the last 52 weeks",
+    "needs_met_rate_end": "mean needs_met_rate over the last 52 weeks",
+    "completion_rate_end": "mean completion_rate over the last 52 weeks",
+    "resolution_rate_end": "mean resolution_rate over the last 52 weeks",
+    "satisfaction_rate_end": "mean satisfaction_rate over the last 52 weeks",
+    "response_time_mean_end": "mean response_time_mean over the last 52 weeks",
+    "response_time_p90_end": "mean response_time_p90 over the last 52 weeks",
+    "open_wait_p90_end": "mean open_wait_p90 over the last 52 weeks",
+    "grid_utilization_end": "mean grid_utilization over the last 52 weeks",
     "branch_meetings_relevant_share_end": "mean branch_meetings_relevant_share over the last "
-    "13 weeks",
-    "department_summons_met_share_end": "mean department_summons_met_share over the last 13 weeks",
-    "end_window_weeks": 'weeks the "_end" figures average over: 13, or the whole run if shorter',
+    "52 weeks",
+    "department_summons_met_share_end": "mean department_summons_met_share over the last 52 weeks",
+    "end_window_weeks": 'weeks the "_end" figures average over: 52, or the whole run if shorter',
     "cases_received_total": "all cases registered",
     "cases_resolved_total": "all cases really resolved",
     "cases_closed_on_paper_total": "all cases closed on paper",

@@ -138,8 +138,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "difference": {"en": "Difference", "zh": "差异"},
     "ci": {"en": "95 % interval", "zh": "95%区间"},
     "end_note": {
-        "en": "Mean of the last 13 weeks, paired by seed.",
-        "zh": "最后13周的平均值，按随机种子配对。",
+        "en": "Mean of the last 52 weeks (a fiscal year), paired by seed.",
+        "zh": "最后52周（一个财年）的平均值，按随机种子配对。",
     },
     "pp": {"en": "pp", "zh": "个百分点"},
     "sentence_intro": {"en": "Compared with {other}, {chosen} ", "zh": "与{other}相比，{chosen}使"},

@@ -36,7 +36,7 @@ from model.scenarios import SCENARIOS
 from .i18n import choice_label, param_label, param_name, scenario_label, t
 
 HORIZON = 156  # three years: the paper's cycle of reform and disappointment
-END_WEEKS = 13  # "at the end" = mean of the last quarter
+END_WEEKS = 52  # "at the end" = mean of the last fiscal year, as the model's _end figures
 #: Dashboard ranges narrower than the registry's, to keep the page responsive.
 UI_LIMITS = {
     "department_budget": (0, 1000),
