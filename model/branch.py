@@ -14,11 +14,14 @@ about what residents raised, and meets their needs as far as these are known
 (:func:`model.grid.relevance`, ``results_relevance``). Otherwise the assessment sets the
 agenda – meetings, reading documents, staged activities – relevant with
 ``formalist_relevance``. Residents decide whether to go in the next stage
-(:mod:`model.decisions`); a meeting whose agenda was not theirs co-decides nothing.
+(:mod:`model.decisions`), expecting of an event what the building's recent events were
+about (``model.event_reputation``: the share that met their needs, learned at
+``activity_weight`` per event held, frozen with ``learning``); a meeting whose agenda was not
+theirs co-decides nothing.
 
 Reads ``branch_capacity``, ``paperwork_share``, ``meeting_hours``, ``activity_hours``,
 ``deliberation_every_weeks``, ``activity_every_weeks``, ``assessment``, ``resident_agenda``,
-``results_relevance``, ``formalist_relevance``.
+``results_relevance``, ``formalist_relevance``, ``activity_weight``, ``learning``.
 """
 
 from __future__ import annotations
@@ -78,6 +81,12 @@ def branches_organise(model: CommunityModel) -> None:
     held = np.sort(due[(turn + 1) * p["activity_hours"] <= hours[compound]])
     model.activity_held = held
     model.activity_relevant = rng.random(held.size) < event_relevance(model, held)
+    if p["learning"]:  # residents learn what the building's events are usually about
+        w = p["activity_weight"]
+        rep = model.event_reputation
+        rep[held] += w * (model.activity_relevant - rep[held])
+        met = np.flatnonzero(meeting[model.building_compound])
+        rep[met] += w * (model.meeting_relevant[model.building_compound[met]] - rep[met])
     model.log["branch_events"] += held.size + int(meeting.sum())
     model.log["branch_relevant"] += int(model.activity_relevant.sum())
     model.log["branch_relevant"] += int(model.meeting_relevant.sum())

@@ -12,7 +12,8 @@ teaches according to what it achieved (see :mod:`model.outcomes`), never a fixed
 Reads ``report_base``, ``activity_base``, ``efficacy_weight``, ``neighbour_weight``,
 ``mobilisation_weight``, ``record_weight``, ``issue_lapse_weeks``, ``lost_case_prob``,
 ``online_platform``, ``grid_plus_branch``, ``door_cost_removed``, ``activity_weight``,
-``deliberation_appeal`` (which events are held, and about what: :mod:`model.branch`).
+``deliberation_appeal``, ``event_expectation_weight`` (which events are held, and about what:
+:mod:`model.branch`).
 """
 
 from __future__ import annotations
@@ -99,6 +100,14 @@ def report_problems(model: CommunityModel) -> None:
     model.log["unmet"] += lapse.size
 
 
+def event_logit(model: CommunityModel, who: np.ndarray) -> np.ndarray:
+    """What going to a branch event adds: the propensity to attend, and what residents expect
+    of it from what the building's recent events were about (centred on one half)."""
+    p = model.params
+    expected = model.event_reputation[model.people.building[who]] - 0.5
+    return p["activity_base"] + np.float32(p["event_expectation_weight"]) * expected
+
+
 def attend_activities(model: CommunityModel) -> None:
     """党建活动 the branches hold this week; attendees learn whether it was relevant."""
     p, rng = model.params, model.rng
@@ -107,7 +116,7 @@ def attend_activities(model: CommunityModel) -> None:
         return
     who = model.members(holding)
     relevant = np.repeat(model.activity_relevant, model.building_size[holding])
-    go = rng.random(who.size) < sigmoid(logit_base(model, who) + p["activity_base"])
+    go = rng.random(who.size) < sigmoid(logit_base(model, who) + event_logit(model, who))
     model.participated[who[go]] = True
     model.voiced[who[go]] = True
     learn(model, who[go], relevant[go].astype(np.float32), p["activity_weight"])
@@ -127,7 +136,7 @@ def deliberate(model: CommunityModel) -> None:
     if not meeting.size:
         return
     who = members(meeting, model.compound_start, model.compound_size)
-    logit = logit_base(model, who) + p["activity_base"] + p["deliberation_appeal"]
+    logit = logit_base(model, who) + event_logit(model, who) + p["deliberation_appeal"]
     go = who[rng.random(who.size) < sigmoid(logit)]
     model.participated[go] = True
     model.voiced[go] = True

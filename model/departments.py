@@ -2,8 +2,9 @@
 
 Departments staff for the demand they expect (capacity split by the expected mix of
 escalated problems, :func:`model.needs.department_demand`), give community cases only part
-of their attention (``department_attention``; all of it for a case they reported for when
-the Party committee put it to them, 报到, :mod:`model.committee`) and keep ledgers too
+of their attention (``department_attention``; for a case they reported for when the Party
+committee put it to them, 报到, :mod:`model.committee`, they first draw on the attention they
+do not usually give the community, so the committee adds capacity) and keep ledgers too
 (``paperwork_share``). A building's shared problem is one job,
 however many households reported it, and jobs that more residents reported come first: what
 is not reported is not fixed. Fixes cost money from a yearly budget (``department_budget``,
@@ -74,6 +75,16 @@ def affordable_in_order(cost: np.ndarray, balance: float) -> np.ndarray:
     return paid
 
 
+def _rank_within(dept: np.ndarray, among: np.ndarray) -> np.ndarray:
+    """Each job's place (0, 1, …) in its department's queue, counting only jobs ``among``."""
+    rank = np.full(dept.size, np.iinfo(np.int64).max)
+    idx = np.flatnonzero(among)
+    d = dept[idx]
+    order = np.argsort(d, kind="stable")
+    rank[idx[order]] = np.arange(idx.size) - np.searchsorted(d[order], d[order])
+    return rank
+
+
 def departments_work(model: CommunityModel) -> None:
     p, rng, t, c, r = model.params, model.rng, model.week, model.cases, model.people
     ready = np.flatnonzero((c["state"] == AT_DEPARTMENT) & ~c["lost"] & (c["clock_week"] <= t))
@@ -94,13 +105,17 @@ def departments_work(model: CommunityModel) -> None:
     order = order[np.lexsort((c["clock_week"][lead[order]], -size[order], ~urgent[order]))]
     lead, size, pledged = lead[order], size[order], pledged[order]
     dept = c["dept"][lead]
-    by_dept = np.argsort(dept, kind="stable")
-    d_sorted = dept[by_dept]
-    rank = np.empty(lead.size, dtype=np.int64)
-    rank[by_dept] = np.arange(lead.size) - np.searchsorted(d_sorted, d_sorted)
     cap = stochastic_round(rng, department_case_capacity(model))
     full = stochastic_round(rng, department_case_capacity(model, attention=1.0))
-    worked = np.flatnonzero(rank < np.where(pledged, full[dept], cap[dept]))
+    # a job the department reported for (报到) is worked with the attention it does not
+    # usually give the community first, then with the community's share; the rest of the
+    # queue gets what is left of that share
+    reserve = np.maximum(full - cap, 0)
+    n_pledged = np.bincount(dept[pledged], minlength=cap.size)
+    overflow = np.minimum(np.maximum(n_pledged - reserve, 0), cap)
+    worked_pledged = pledged & (_rank_within(dept, pledged) < (reserve + cap)[dept])
+    worked_other = ~pledged & (_rank_within(dept, ~pledged) < (cap - overflow)[dept])
+    worked = np.flatnonzero(worked_pledged | worked_other)
     is_shared = c["kind"][lead[worked]] == SHARED
     cost = np.where(is_shared, p["shared_case_cost"], p["case_cost"])
     affordable = affordable_in_order(cost, model.department_balance)

@@ -227,6 +227,9 @@ class CommunityModel(mesa.Model):
         self.department_balance = 0.0
         self.fund_balance = 0.0
         self.needs_known = np.zeros(self.n_buildings)
+        # share of recent branch events in each building that met residents' needs, as
+        # residents see it (a neutral one half before any event)
+        self.event_reputation = np.full(self.n_buildings, 0.5, dtype=np.float32)
         self.shared_open = np.zeros(self.n_buildings, dtype=bool)
         self.shared_since = np.zeros(self.n_buildings, dtype=np.int32)
         self.heard_value = np.zeros(self.n, dtype=np.float32)  # this week's outcome values

@@ -1387,6 +1387,22 @@ _P: list[Param] = [
         lever=True,
     ),
     Param(
+        "event_expectation_weight",
+        float,
+        2.0,
+        "Weight of expected relevance",
+        "活动相关度预期权重",
+        "Log-odds of attending a branch activity or meeting per unit of the share of recent "
+        "events in the building that were about residents' needs (centred on one half); "
+        "residents learn that share from the events held, at activity_weight per event.",
+        "residents",
+        0,
+        20,
+        unit="log-odds",
+        paper="社区共建活动与公众利益相关度较低, 恶性循环",
+        source="assumption",
+    ),
+    Param(
         "committee_convening_every_weeks",
         int,
         4,
@@ -1550,6 +1566,7 @@ _DESCRIPTIONS_ZH: dict[str, str] = {
     "activity_hours": "支部组织一次楼栋活动所需的党员工时。",
     "meeting_hours": "支部组织一次小区议事会所需的党员工时。",
     "resident_agenda": "即使在留痕考核下，支部也从居民反映的问题中确定活动和会议议题（民情恳谈），否则议题由考核决定（开会、学文件与念稿）。",  # noqa: E501
+    "event_expectation_weight": "居民对本楼近期支部活动是否切合需求的预期（以二分之一为中心）每单位增加参加活动或议事会的对数几率；居民按 activity_weight 从每次活动中学习。",  # noqa: E501
     "committee_convening_every_weeks": "社区党委与职能部门召开联席会议的间隔周数（0 = 从不），会上将等待最久、涉及户数最多的案件交给部门。",  # noqa: E501
     "committee_capacity": "每次联席会议每千户可督办的案件数（一栋楼的共性问题算一件）。",
     "department_party_duty": "部门对社区党委督办案件采取行动（报到、全力优先处理并在时限内答复）的概率。",  # noqa: E501
