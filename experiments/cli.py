@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 # only the registry here: Mesa, pandas, the dashboard and Dask are imported by the commands
 # that need them, so that `--help`, `params` and spec checks start in a fraction of a second
+from model.metrics import TAIL
 from model.params import GROUPS, PARAMS, ParameterError, parse_value
 from model.scenarios import SCENARIOS
 
@@ -116,7 +117,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _window_text(summary: dict) -> str:
-    weeks = int(summary.get("end_window_weeks", 13))
+    weeks = int(summary.get("end_window_weeks", TAIL))
     return f"mean of the last {weeks} week{'s' if weeks != 1 else ''}"
 
 
