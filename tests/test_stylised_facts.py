@@ -97,6 +97,13 @@ def test_fact5_the_full_package_beats_every_single_lever(lever_effects):
         assert ci95(package - effect)[0] > 0, name
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="not supported at these 8 seeds: the interval's lower bound is −0.00002; the "
+    "reproduction's hysteresis experiment (10 replicates) gives +0.023 [0.012, 0.033]. With "
+    "one resting point the difference is a transient (README), so it is reported as "
+    "borderline; strict, so support would show",
+)
 def test_fact5_a_settled_circle_is_slower_to_break_than_to_prevent():
     """Difference in differences against the same-week baseline: the reform's gain 40–52
     weeks after it starts, from a hopeful start (prevent) vs after the status quo settled
