@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .state import AT_DEPARTMENT, SHARED
+from .departments import jobs
+from .state import AT_DEPARTMENT
 from .stats import stochastic_round
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ def duty(params: dict) -> float:
 
 
 def committee_convenes(model: CommunityModel) -> None:
-    p, rng, t, c, r = model.params, model.rng, model.week, model.cases, model.people
+    p, rng, t, c = model.params, model.rng, model.week, model.cases
     every = convening_every(p)
     if not every or t % every:
         return
@@ -52,11 +53,7 @@ def committee_convenes(model: CommunityModel) -> None:
     n_put = int(stochastic_round(rng, np.array(p["committee_capacity"] * model.n / 1000)))
     if not waiting.size or not n_put:
         return
-    shared = c["kind"][waiting] == SHARED
-    job = np.where(shared, len(c) + r.building[c["res"][waiting]], waiting)
-    _, first, job_of, households = np.unique(
-        job, return_index=True, return_inverse=True, return_counts=True
-    )
+    first, job_of, households = jobs(model, waiting)
     cost = households * (t - c["dept_week"][waiting[first]] + 1)  # household-weeks waited
     order = np.lexsort((first, -cost))  # ties: first reported first
     put = np.zeros(first.size, dtype=bool)

@@ -75,6 +75,20 @@ def affordable_in_order(cost: np.ndarray, balance: float) -> np.ndarray:
     return paid
 
 
+def jobs(model: CommunityModel, rows: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Group case rows into jobs: one per personal case, one per building's shared problem.
+
+    Returns each job's first row (position in ``rows``), each row's job, and each job's
+    number of cases (households that reported it)."""
+    c = model.cases
+    shared = c["kind"][rows] == SHARED
+    job = np.where(shared, len(c) + model.people.building[c["res"][rows]], rows)
+    _, first, job_of, size = np.unique(
+        job, return_index=True, return_inverse=True, return_counts=True
+    )
+    return first, job_of, size
+
+
 def _rank_within(dept: np.ndarray, among: np.ndarray) -> np.ndarray:
     """Each job's place (0, 1, …) in its department's queue, counting only jobs ``among``."""
     rank = np.full(dept.size, np.iinfo(np.int64).max)
@@ -88,15 +102,9 @@ def _rank_within(dept: np.ndarray, among: np.ndarray) -> np.ndarray:
 def departments_work(model: CommunityModel) -> None:
     p, rng, t, c, r = model.params, model.rng, model.week, model.cases, model.people
     ready = np.flatnonzero((c["state"] == AT_DEPARTMENT) & ~c["lost"] & (c["clock_week"] <= t))
-    shared = c["kind"][ready] == SHARED
-    building = r.building[c["res"][ready]]
-    # one job per personal case, one per building's shared problem
-    job = np.where(shared, len(c) + building, ready)
-    job_ids, first, job_of, size = np.unique(
-        job, return_index=True, return_inverse=True, return_counts=True
-    )
+    first, job_of, size = jobs(model, ready)
     lead = ready[first]  # the case that represents each job: its first report
-    pledged = np.zeros(job_ids.size, dtype=bool)
+    pledged = np.zeros(first.size, dtype=bool)
     np.logical_or.at(pledged, job_of, c["pledged"][ready])
     urgent = pledged.copy()
     np.logical_or.at(urgent, job_of, c["codecided"][ready])
