@@ -265,35 +265,22 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    """Calibrate the uncertain behavioural parameters to published figures (ABC)."""
-    from .calibrate import calibrate, main_summary
+    """Calibrate the uncertain behavioural parameters to published figures (ABC-SMC)."""
+    from .calibrate import QUICK, calibrate, main_summary, write_validation
 
-    result = calibrate(
-        args.out, samples=args.samples, replicates=args.replicates, accept=args.accept,
-        residents=args.residents, seed=args.seed, backend=args.backend, workers=args.workers,
-    )  # fmt: skip
+    settings = dict(QUICK) if args.quick else {}
+    for key in ("population", "generations", "residents", "draws"):
+        if getattr(args, key) is not None:
+            settings[key] = getattr(args, key)
+    result = calibrate(args.out, seed=args.seed, backend=args.backend, workers=args.workers,
+                       scheduler=args.scheduler, **settings)  # fmt: skip
     print(main_summary(result))
-    print(f"written to {args.out}/calibration.json and {args.out}/draws.parquet")
+    print(f"written to {args.out}/: calibration.json, posterior.parquet, checks.parquet, "
+          "pairs.png, abc.db")  # fmt: skip
     if args.write:
-        from model.docs import write_block
-
-        from .calibrate import calibration_markdown
-
-        write_block(args.write, "calibration", calibration_markdown(result))
-        print(f"{args.write} updated (set the registry's defaults to the estimate by hand)")
-    return 0
-
-
-def cmd_validate(args: argparse.Namespace) -> int:
-    """Targets and untargeted patterns from a sweep of experiments/specs/validation.toml."""
-    from .calibrate import validation_markdown, validation_rows, write_validation
-
-    if args.write:
-        block = write_validation(args.dir, args.write)
-        print(block)
-        print(f"{args.write} updated")
-    else:
-        print(validation_markdown(*validation_rows(args.dir)))
+        write_validation(result, args.write)
+        print(f"{args.write} updated (copy calibration.json to docs/ and set the registry's "
+              "defaults to the posterior medians)")  # fmt: skip
     return 0
 
 
@@ -387,22 +374,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="comparisons and replays at once, all users together (2)")  # fmt: skip
     p.set_defaults(func=cmd_dashboard)
 
-    p = sub.add_parser("calibrate", help="calibrate behavioural parameters to published figures")
-    p.add_argument("--out", required=True, help="folder for calibration.json and draws.parquet")
-    p.add_argument("--samples", type=_positive, default=256, help="prior draws (256)")
-    p.add_argument("--replicates", type=_positive, default=2, help="runs per draw (2)")
-    p.add_argument("--accept", type=float, default=0.05, help="share of draws accepted (0.05)")
-    p.add_argument("--residents", type=_positive, default=800, help="community size (800)")
+    p = sub.add_parser("calibrate", help="fit behavioural parameters to published figures "
+                       "(ABC-SMC; resumes from OUT/abc.db)")  # fmt: skip
+    p.add_argument("--out", required=True, help="folder for calibration.json, the posterior…")
+    p.add_argument("--quick", action="store_true", help="a small run for tests (minutes)")
+    p.add_argument("--population", type=_positive, help="particles per population (200)")
+    p.add_argument("--generations", type=_positive, help="ABC-SMC populations (8)")
+    p.add_argument("--residents", type=_positive, help="community size (2000)")
+    p.add_argument("--draws", type=_positive, help="posterior draws for the checks (50)")
     p.add_argument("--seed", type=_non_negative, default=20261127, help="master seed")
     p.add_argument("--backend", choices=("serial", "processes", "dask"), default="processes")
     p.add_argument("--workers", type=_positive, default=2, help="worker processes (2)")
-    p.add_argument("--write", help="rewrite the calibration block of docs/VALIDATION.md")
+    p.add_argument("--scheduler", help="Dask scheduler address (with --backend dask)")
+    p.add_argument("--write", help="rewrite the generated blocks of docs/VALIDATION.md")
     p.set_defaults(func=cmd_calibrate)
-
-    p = sub.add_parser("validate", help="fit to targets and untargeted patterns of a sweep")
-    p.add_argument("dir", help="--out folder of a sweep of experiments/specs/validation.toml")
-    p.add_argument("--write", help="rewrite the generated block of this file (docs/VALIDATION.md)")
-    p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("reproduce", help="run the standard experiments; report the claims")
     p.add_argument("--quick", action="store_true", help="smaller and fewer runs (minutes)")

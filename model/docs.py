@@ -6,6 +6,7 @@ markers; ``civicloop docs`` rewrites them and a test fails when they are stale.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -16,6 +17,24 @@ from .scenarios import SCENARIOS
 
 def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+#: The calibration's record (``civicloop calibrate``), if this is a source checkout.
+CALIBRATION = Path(__file__).resolve().parents[1] / "docs" / "calibration.json"
+
+
+def _source(p) -> str:
+    """The default's source, with the calibration's 95 % posterior interval where there is
+    one; a parameter the data do not pin down stays an assumption (at its posterior median)."""
+    if not CALIBRATION.exists():
+        return p.source
+    post = json.loads(CALIBRATION.read_text(encoding="utf-8")).get("posterior", {})
+    if p.name not in post:
+        return p.source
+    lo, hi = post[p.name]["lo"], post[p.name]["hi"]
+    if p.source == "calibrated":
+        return f"calibrated (95 % posterior {lo:.3g} to {hi:.3g})"
+    return f"{p.source}: posterior median, not pinned down by the data (95 % {lo:.3g} to {hi:.3g})"
 
 
 def param_table() -> str:
@@ -44,7 +63,7 @@ def param_table() -> str:
                         p.label_zh,
                         p.paper,
                         p.description,
-                        p.source,
+                        _source(p),
                     )
                 )  # fmt: skip
                 + " |"

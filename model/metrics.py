@@ -62,6 +62,9 @@ METRICS: dict[str, str] = {
     "satisfaction_rate": "满意率 as published: among return calls (回访) answered in the last 4 "
     "weeks – every registered case gets one when it ends – the share whose outcome was worth "
     "at least the aspiration (0 when none answered)",
+    "callback_resolution_rate": "解决率 as callers report it: among return calls answered in "
+    "the last 4 weeks, the share who say their problem was solved – a real fix they were told "
+    "of or noticed (0 when none answered)",
     "response_time_mean": "mean weeks from report to end, over cases that ended in the last "
     "4 weeks (0 when none ended)",
     "response_time_p90": "90th percentile of the same",
@@ -130,7 +133,8 @@ SUMMARY: dict[str, str] = {
 #: Weekly counters each stage adds to (reset at the start of every week).
 LOG_KEYS = (
     "arose", "received", "reported", "lapsed", "resolved", "paper", "abandoned", "met",
-    "unmet", "ended", "answered", "satisfied", "grid_processed", "spent", "lapsed_budget",
+    "unmet", "ended", "answered", "answered_fixed", "satisfied", "grid_processed", "spent",
+    "lapsed_budget",
     "branch_events", "branch_relevant", "committee_meetings", "escalated", "summons_ended",
     "summons_met", "summons_wait",
 )  # fmt: skip
@@ -185,6 +189,7 @@ def measure(model: CommunityModel) -> dict[str, float]:
     m["completion_rate"] = _share(w["resolved"] + w["paper"], w["ended"])
     m["resolution_rate"] = _share(w["resolved"], w["ended"])
     m["satisfaction_rate"] = _share(w["satisfied"], w["answered"])
+    m["callback_resolution_rate"] = _share(w["answered_fixed"], w["answered"])
     m["response_time_mean"], m["response_time_p90"] = response_times(
         [x["rt"] for x in model.window]
     )

@@ -149,6 +149,7 @@ def outcomes_reach_residents(model: CommunityModel) -> None:
     model.log["ended"] += res.size
     model.log["answered"] += int(answered.sum())
     model.log["satisfied"] += int((answered & (value >= p["aspiration"])).sum())
+    model.log["answered_fixed"] += int((answered & known_fix).sum())
     model.log["rt"] = np.bincount(e["rt"].astype(np.int64))  # response times in whole weeks
 
 

@@ -406,7 +406,7 @@ _P: list[Param] = [
     Param(
         "activity_base",
         float,
-        -4.73,
+        -5.264,
         "Activity propensity (intercept)",
         "参与活动倾向",
         "Log-odds of attending a community activity held in the building at zero efficacy.",
@@ -456,7 +456,7 @@ _P: list[Param] = [
     Param(
         "party_engagement",
         float,
-        1.38,
+        1.86,
         "Party member engagement",
         "党员参与倾向",
         "Log-odds added for Party members, who are expected to take part.",
@@ -464,7 +464,7 @@ _P: list[Param] = [
         0,
         20,
         unit="log-odds",
-        source="calibrated",
+        source="assumption",
     ),
     Param(
         "low_income_engagement",
@@ -482,7 +482,7 @@ _P: list[Param] = [
     Param(
         "participation_cost",
         float,
-        5.38,
+        5.034,
         "Cost of taking part",
         "参与成本",
         "Log-odds lost per unit of missing free time (employed residents have little).",
@@ -521,7 +521,7 @@ _P: list[Param] = [
     Param(
         "aspiration",
         float,
-        0.48,
+        0.754,
         "Aspiration level",
         "期望水平",
         "Outcome value a resident expects; better outcomes raise efficacy, worse lower it.",
@@ -580,14 +580,14 @@ _P: list[Param] = [
     Param(
         "notice_prob",
         float,
-        0.62,
+        0.434,
         "Chance to notice an unannounced fix",
         "自行察觉概率",
         "Chance that a resident who is not told still notices that the problem was fixed.",
         "residents",
         0,
         1,
-        source="calibrated",
+        source="assumption",
     ),
     Param(
         "told_unresolved_value",
@@ -740,7 +740,7 @@ _P: list[Param] = [
     Param(
         "department_capacity",
         float,
-        14.12,
+        10.711,
         "Department capacity",
         "职能部门处理能力",
         "Escalated cases all departments together could work per week, per 1,000 "
@@ -749,7 +749,7 @@ _P: list[Param] = [
         0,
         500,
         unit="cases/week per 1,000",
-        source="calibrated",
+        source="assumption",
     ),
     Param(
         "department_attention",
@@ -789,14 +789,14 @@ _P: list[Param] = [
     Param(
         "case_relevance",
         float,
-        0.95,
+        0.828,
         "Relevance of a fix",
         "处置对路概率",
         "Chance that a fix meets the need as the resident saw it.",
         "services",
         0,
         1,
-        source="calibrated",
+        source="assumption",
     ),
     Param(
         "case_cost",

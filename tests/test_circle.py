@@ -120,8 +120,29 @@ def test_unspent_budget_lapses_at_the_end_of_the_fiscal_year():
     assert m.department_balance == pytest.approx(50.0)  # not 100: last year's money lapsed
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="not at the calibrated defaults: residents report less (activity_base and the "
+    "aspiration from the calibration), and grid workers use 0.88 [0.87, 0.89] of their "
+    "time, near but below the ≥ 0.9 the paper's overload (身兼数职) was read as; "
+    "grid_capacity is a stated assumption and is not retuned to this test",
+)
 def test_grid_workers_are_overloaded_at_the_status_quo(baseline_runs):
     assert ci95([r["grid_utilization"].mean() for r in baseline_runs])[0] >= 0.9
+
+
+def test_the_service_ladder_rungs_are_half_and_double_the_defaults():
+    import tomllib
+    from pathlib import Path
+
+    from model import PARAMS
+
+    spec = Path(__file__).parents[1] / "experiments" / "specs" / "service_ladder.toml"
+    rungs = tomllib.loads(spec.read_text())["scenarios"]
+    for name in ("grid_capacity", "department_capacity"):
+        default = PARAMS[name].default
+        assert rungs["half"]["set"][name] == pytest.approx(default / 2, rel=1e-3), name
+        assert rungs["double"]["set"][name] == pytest.approx(default * 2, rel=1e-3), name
 
 
 def test_week_0_is_the_settled_status_quo(baseline_runs):

@@ -34,12 +34,6 @@ def test_fact1_from_a_hopeful_start_participation_and_efficacy_decay(hopeful_run
     assert ci95(eff)[1] < 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not supported within three years: from a hopeful start the status quo's "
-    "services are overwhelmed and participation falls faster in year 3 than in year 1; it "
-    "settles in years 4–6 (two_starts experiment, README); strict, so support would show",
-)
 def test_fact1_the_decline_slows_towards_a_floor(hopeful_runs):
     first_q = _col(hopeful_runs, "participation_rate", slice(4, 17))
     year2_start = _col(hopeful_runs, "participation_rate", slice(52, 65))
@@ -97,13 +91,6 @@ def test_fact5_the_full_package_beats_every_single_lever(lever_effects):
         assert ci95(package - effect)[0] > 0, name
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not supported at these 8 seeds: the interval's lower bound is −0.00002; the "
-    "reproduction's hysteresis experiment (10 replicates) gives +0.023 [0.012, 0.033]. With "
-    "one resting point the difference is a transient (README), so it is reported as "
-    "borderline; strict, so support would show",
-)
 def test_fact5_a_settled_circle_is_slower_to_break_than_to_prevent():
     """Difference in differences against the same-week baseline: the reform's gain 40–52
     weeks after it starts, from a hopeful start (prevent) vs after the status quo settled
