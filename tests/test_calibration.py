@@ -91,10 +91,11 @@ def test_defaults_are_posterior_medians_and_only_pinned_down_ones_count_as_calib
 def test_the_defaults_keep_the_fit_the_validation_page_states():
     rows = pd.DataFrame([cal.status_quo({}, seed, RECORD["residents"]) for seed in SEEDS[:5]])
     for f in RECORD["fit"]:
-        if not f["within_tolerance"]:
-            continue  # a stated misfit; the page says so
         error = rows[f["target"]].mean() - f["published"]
-        assert abs(error) <= cal.TOLERANCE[f["target"]], (f["target"], error)
+        if f["within_tolerance"]:
+            assert abs(error) <= cal.TOLERANCE[f["target"]], (f["target"], error)
+        else:  # a stated misfit (the page says so) may not grow
+            assert abs(error) <= abs(f["error"]) + cal.TOLERANCE[f["target"]], (f["target"], error)
 
 
 def test_targets_say_what_was_published_and_how_the_model_measures_it():
