@@ -284,6 +284,22 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_optimize(args: argparse.Namespace) -> int:
+    """Multi-objective policy search over the levers within a budget (resumable)."""
+    from .optimize import QUICK, load_optimize_spec, optimize
+
+    spec = load_optimize_spec(args.spec)
+    if args.quick:
+        for key, value in QUICK.items():
+            setattr(spec, key, min(getattr(spec, key), value) if key != "base" else
+                    {**spec.base, **value})  # fmt: skip
+    summary = optimize(spec, args.out, backend=args.backend, workers=args.workers,
+                       scheduler=args.scheduler)  # fmt: skip
+    print(json.dumps(summary))
+    print(f"written to {args.out}/: pareto.parquet, policies/, tradeoff.png, report.md")
+    return 0
+
+
 def cmd_reproduce(args: argparse.Namespace) -> int:
     """Run every standard experiment and write a report of the paper's claims."""
     from .reproduce import reproduce
@@ -388,6 +404,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scheduler", help="Dask scheduler address (with --backend dask)")
     p.add_argument("--write", help="rewrite the generated blocks of docs/VALIDATION.md")
     p.set_defaults(func=cmd_calibrate)
+
+    p = sub.add_parser("optimize", help="best mixes of levers for a budget (NSGA-II; resumable)")
+    p.add_argument("spec", help="optimisation spec (TOML), e.g. experiments/specs/"
+                   "optimize_budget.toml")  # fmt: skip
+    p.add_argument("--out", required=True, help="folder for pareto.parquet, policies/, report")
+    p.add_argument("--quick", action="store_true", help="a small search for tests (minutes)")
+    p.add_argument("--backend", choices=("serial", "processes", "dask"), default="processes")
+    p.add_argument("--workers", type=_positive, default=2, help="worker processes (2)")
+    p.add_argument("--scheduler", help="Dask scheduler address (with --backend dask)")
+    p.set_defaults(func=cmd_optimize)
 
     p = sub.add_parser("reproduce", help="run the standard experiments; report the claims")
     p.add_argument("--quick", action="store_true", help="smaller and fewer runs (minutes)")
