@@ -278,6 +278,7 @@ def _sampler(backend: str, workers: int, scheduler: str | None):
         return pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers), None
     from distributed import Client, LocalCluster
 
+    cluster = None
     try:
         if scheduler:
             client = executors._connect(Client, scheduler, 5.0)
@@ -286,10 +287,18 @@ def _sampler(backend: str, workers: int, scheduler: str | None):
                                    host="127.0.0.1", dashboard_address=None)  # fmt: skip
             client = Client(cluster)
     except Exception as exc:  # the user's to fix: say where
+        if cluster is not None:
+            cluster.close()
         raise executors.BackendError(
             f"cannot reach the Dask scheduler at {scheduler or 'a local cluster'}: {exc}"
         ) from None
-    return pyabc.sampler.DaskDistributedSampler(dask_client=client, batch_size=4), client
+
+    def close() -> None:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+    return pyabc.sampler.DaskDistributedSampler(dask_client=client, batch_size=4), close
 
 
 def run_abc(out: Path, population: int, generations: int, residents: int, seed: int,
@@ -303,7 +312,7 @@ def run_abc(out: Path, population: int, generations: int, residents: int, seed: 
         **{k: pyabc.RV("uniform", lo, hi - lo) for k, (lo, hi) in PRIORS.items()}
     )
     observed = {k: TARGET[k].value for k in FITTED}
-    sampler, client = _sampler(backend, workers, scheduler)
+    sampler, close = _sampler(backend, workers, scheduler)
     np.random.seed(seed % 2**32)  # pyabc draws its proposals from numpy's global generator
     abc = pyabc.ABCSMC(
         partial(_abc_model, residents=residents, master=seed),
@@ -323,8 +332,8 @@ def run_abc(out: Path, population: int, generations: int, residents: int, seed: 
             abc.new(f"sqlite:///{db}", observed)
             history = abc.run(max_nr_populations=generations)
     finally:
-        if client is not None:
-            client.close()
+        if close is not None:
+            close()
     return history
 
 

@@ -443,9 +443,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     warnings.showwarning = _show_warning
+    from .executors import BackendError
+
     try:
         return args.func(args)
     except ValueError as exc:  # ParameterError, NetworkFileError, SpecError among them
+        print(f"civicloop: error: {exc}", file=sys.stderr)
+        return 2
+    except BackendError as exc:  # e.g. an unreachable Dask scheduler
         print(f"civicloop: error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. `civicloop sweep --dry-run | head`
@@ -457,6 +462,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         if args.command == "sweep":
             print("civicloop: interrupted; finished runs are kept and summarised – run the "
+                  "same command again to resume", file=sys.stderr)  # fmt: skip
+        elif args.command in ("calibrate", "optimize"):
+            print("civicloop: interrupted; what was finished is kept in --out – run the "
                   "same command again to resume", file=sys.stderr)  # fmt: skip
         else:
             print("civicloop: interrupted; nothing was written", file=sys.stderr)
