@@ -272,7 +272,8 @@ class _Store:
 def _run(store: _Store, tasks: list[dict[str, Any]], backend: str, workers: int,
          scheduler: str | None) -> None:  # fmt: skip
     """Run the tasks not yet on disk; keep numpy's and random's global state untouched."""
-    todo = [t for t in tasks if (t["key"], t["replicate"]) not in store.known(t["fresh"])]
+    known = {fresh: store.known(fresh) for fresh in (False, True)}  # once, not per task
+    todo = [t for t in tasks if (t["key"], t["replicate"]) not in known[t["fresh"]]]
     if not todo:
         return
     state, pystate = np.random.get_state(), random.getstate()
@@ -284,9 +285,8 @@ def _run(store: _Store, tasks: list[dict[str, Any]], backend: str, workers: int,
     store.add(rows)
 
 
-def _mean(store: _Store, fresh: bool) -> pd.DataFrame:
-    r = store.rows[store.rows.fresh == fresh]
-    return r
+def _rows(store: _Store, fresh: bool) -> pd.DataFrame:
+    return store.rows[store.rows.fresh == fresh]
 
 
 def optimize(spec: OptimizeSpec, out: str | Path, backend: str = "processes", workers: int = 2,
@@ -316,7 +316,8 @@ def optimize(spec: OptimizeSpec, out: str | Path, backend: str = "processes", wo
         policies.update(zip(keys, batch, strict=True))
         _run(store, _tasks(spec, dict(zip(keys, batch, strict=True)), spec.replicates, False),
              backend, workers, scheduler)  # fmt: skip
-        rows = objectives_of(_mean(store, False), _mean(store, False).query("key == @baseline_key"))
+        search = _rows(store, False)
+        rows = objectives_of(search, search[search.key == baseline_key])
         means = rows.groupby("key")[spec.objectives].mean()
         f = means.loc[keys, spec.objectives].to_numpy(dtype=float)
         f = np.where(np.array(senses) == "max", -f, f)  # pymoo minimises
@@ -357,7 +358,7 @@ def finish(spec: OptimizeSpec, out: Path, store: _Store, policies: dict[str, dic
         fresh[k], scen[k] = {}, name
     _run(store, _tasks(spec, fresh, spec.reevaluate_replicates, True, scen), backend, workers,
          scheduler)  # fmt: skip
-    rows = _mean(store, True)
+    rows = _rows(store, True)
     rows = objectives_of(rows, rows[rows.key == policy_key({})])
     table = []
     for k, group in rows.groupby("key"):
