@@ -260,7 +260,26 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     """Start the Solara dashboard (loopback only unless --host says otherwise)."""
     from experiments.dashboard.serve import serve
 
-    return serve(args.host, args.port, max_residents=args.max_residents,
+    query = ""
+    if args.open:  # checked before the server starts: a bad file is one line, not a page
+        import dataclasses
+        from pathlib import Path
+
+        from experiments.dashboard import runs as rn
+
+        path = Path(args.open)
+        if not path.is_file():
+            raise ValueError(f"{path}: scenario file not found")
+        limits = rn.Limits.from_env()
+        if args.max_residents is not None:
+            limits = dataclasses.replace(limits, max_residents=args.max_residents)
+        settings = rn.settings_from_spec(path.read_text(encoding="utf-8"), str(path),
+                                         args.scenario, limits)  # fmt: skip
+        query = "&".join(q for q in rn.to_query(settings, "").split("&")
+                         if not q.startswith("lang="))  # fmt: skip
+    elif args.scenario:
+        raise ValueError("--scenario picks a scenario of the file given with --open")
+    return serve(args.host, args.port, query=query, max_residents=args.max_residents,
                  max_replicates=args.max_replicates, max_jobs=args.max_jobs)  # fmt: skip
 
 
@@ -388,6 +407,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-replicates", type=_positive, help="most replicates per comparison (30)")
     p.add_argument("--max-jobs", type=_positive,
                    help="comparisons and replays at once, all users together (2)")  # fmt: skip
+    p.add_argument("--open", metavar="FILE",
+                   help="a scenario file to open: a spec saved from the page, or a policy of "
+                   "`civicloop optimize` (DIR/policies/*.toml); prints its link")  # fmt: skip
+    p.add_argument("--scenario", help="which scenario of --open's file (default: the first "
+                   "that is not the plain status quo)")  # fmt: skip
     p.set_defaults(func=cmd_dashboard)
 
     p = sub.add_parser("calibrate", help="fit behavioural parameters to published figures "

@@ -127,3 +127,31 @@ def test_interrupted_run_leaves_no_output_file(tmp_path):
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130 and "nothing was written" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_dashboard_opens_a_scenario_file_as_a_link_and_refuses_a_bad_one(
+    tmp_path, capsys, monkeypatch
+):
+    from experiments.dashboard import runs as rn
+    from experiments.dashboard import serve
+
+    called = {}
+    monkeypatch.setattr(serve, "serve", lambda *a, **kw: called.update(kw) or 0)
+    settings = rn.settings_for("feedback_loop", seed=4, weeks=50)
+    settings["params"].update(n_residents=400, reform_week=10)
+    good = tmp_path / "saved.toml"
+    good.write_text(rn.scenario_toml(settings), encoding="utf-8")
+    assert main(["dashboard", "--open", str(good)]) == 0
+    back, _, bad = rn.from_query(called["query"])
+    assert back["params"] == settings["params"] and back["seed"] == 4 and bad == []
+    for argv, says in [
+        (["--open", str(tmp_path / "missing.toml")], "scenario file not found"),
+        (["--open", str(good), "--scenario", "nope"], "no scenario 'nope'"),
+        (["--scenario", "baseline"], "--scenario picks a scenario of the file given with --open"),
+        (["--open", str(good), "--max-residents", "300"], "n_residents = 400; this server allows"),
+    ]:
+        called.clear()
+        assert main(["dashboard", *argv]) == 2
+        err = capsys.readouterr().err
+        assert says in err and len(err.strip().splitlines()) == 1, err
+        assert not called  # the server is not started

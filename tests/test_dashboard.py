@@ -22,7 +22,7 @@ from experiments.dashboard import figures as fg
 from experiments.dashboard import runs as rn
 from experiments.dashboard.i18n import MESSAGES, missing_translations, t
 from experiments.plan import plan_runs
-from experiments.spec import parse_spec
+from experiments.spec import SpecError, parse_spec
 from model import PARAMS, SCENARIOS
 
 
@@ -590,6 +590,125 @@ def test_the_page_opens_on_the_settings_of_a_link(kernel_context):
         assert rc.find(v.Switch, label="Grid + branch").widget.v_model is True
         assert _cards(rc)[0] == "30"
         assert rc.find(v.TextField, label="Seed").widget.v_model == "3"
+
+    _session(check)
+
+
+# ---------------------------------------------------------------------- scenario files
+POLICY = """
+name = "optimize_budget_policy_003"
+description = "Policy 3 of the optimize_budget front (civicloop optimize)"
+weeks = 60
+replicates = 4
+seed = 2001
+
+[base]
+n_residents = 600
+
+[scenarios]
+baseline = "baseline"
+
+[[scenarios.policy.interventions]]
+week = 30
+
+[scenarios.policy.interventions.set]
+feedback_prob = 0.8
+whistle = true
+assessment = "results"
+"""
+
+
+def test_a_policy_of_the_search_opens_with_its_levers_at_the_reform_week():
+    settings = rn.settings_from_spec(POLICY, "policy_003.toml")
+    assert settings["seed"] == 2001 and settings["weeks"] == 60
+    expected = {"n_residents": 600, "reform_week": 30, "feedback_prob": 0.8, "whistle": True,
+                "assessment": "results"}  # fmt: skip
+    assert {k: settings["params"][k] for k in expected} == expected
+    fixed, levers, week = rn.split_settings(settings)
+    assert fixed == {"n_residents": 600} and week == 30
+    assert levers == {"feedback_prob": 0.8, "whistle": True, "assessment": "results"}
+
+
+def test_a_saved_scenario_opens_as_it_was_saved():
+    settings = rn.settings_for("beijing_reform", seed=5, weeks=70)
+    settings["params"].update(n_residents=700, reform_week=20, resident_incentive=0.3)
+    back = rn.settings_from_spec(rn.scenario_toml(settings), "saved.toml")
+    assert back["params"] == settings["params"]
+    assert (back["seed"], back["weeks"]) == (5, 70)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "says"),
+    [
+        ("week = 30", "week = 30\n[sweep]\nseed_offset = [1]", "unknown parameter"),
+        ("[scenarios]", "[sweep]\nfeedback_prob = [0.2, 0.9]\n[scenarios]", "civicloop sweep"),
+        ("feedback_prob = 0.8", "n_residents = 900", "belong in [base]"),
+        ("n_residents = 600", "n_residents = 600\nwhistle = true", "set from week 0"),
+        ("weeks = 60", "weeks = 9000", "this server runs 1 to"),
+        ("n_residents = 600", "n_residents = 900000", "this server allows"),
+        ("[scenarios]", '[scenarios.other]\nfrom = "funding"\n[scenarios]', "reform_week"),
+    ],
+)
+def test_scenario_files_the_page_cannot_show_are_refused_with_the_reason(old, new, says):
+    text = POLICY.replace(old, new, 1)
+    if says == "reform_week":  # a preset switching at week 52 and interventions at week 30
+        text = text.replace("[scenarios.other]", "[scenarios.policy]")
+    with pytest.raises(SpecError) as err:
+        rn.settings_from_spec(text, "p.toml")
+    assert "p.toml" in str(err.value) and says in str(err.value), str(err.value)
+
+
+def test_two_intervention_weeks_or_an_unknown_scenario_are_refused():
+    two = (
+        POLICY + "\n[[scenarios.policy.interventions]]\nweek = 40\n"
+        "[scenarios.policy.interventions.set]\nwhistle = false\n"
+    )
+    with pytest.raises(SpecError, match="one reform week"):
+        rn.settings_from_spec(two, "p.toml")
+    with pytest.raises(SpecError, match="the file has: baseline, policy"):
+        rn.settings_from_spec(POLICY, "p.toml", scenario="nope")
+    assert rn.settings_from_spec(POLICY, "p.toml", scenario="baseline")["params"] == (
+        rn.settings_for("baseline", weeks=60)["params"] | {"n_residents": 600}
+    )
+
+
+def _drop(rc, monkeypatch, name: str, data: bytes) -> None:
+    """What the browser does when a file is dropped on the page's drop zone."""
+    from solara.components.file_drop import FileDropZone
+
+    monkeypatch.setattr(FileDropZone, "get_files",
+                        lambda self: [{"name": name, "size": len(data),
+                                       "file_obj": io.BytesIO(data)}])  # fmt: skip
+    rc.find(FileDropZone).widget.file_info = [{"name": name, "isFile": True, "size": len(data)}]
+
+
+def test_a_dropped_scenario_file_opens_on_screen_and_a_bad_one_is_explained(
+    kernel_context, monkeypatch
+):
+    async def until(condition, timeout=30.0):
+        start = time.monotonic()
+        while not condition():
+            assert time.monotonic() - start < timeout, "timed out"
+            await asyncio.sleep(0.05)
+
+    async def check():
+        _, rc = _render()
+        _drop(rc, monkeypatch, "bad.toml", POLICY.replace("weeks = 60", "weeks = 9000").encode())
+        await until(lambda: _texts(rc, "spec-error"))
+        (message,) = _texts(rc, "spec-error")
+        assert message.startswith("无法打开此文件") and "bad.toml" in message
+        assert _cards(rc)[0] == "156"  # the run on screen is kept
+        _drop(rc, monkeypatch, "policy_003.toml", POLICY.encode())
+        await until(lambda: _texts(rc, "spec-ready"))
+        assert not _texts(rc, "spec-error")
+        assert _texts(rc, "spec-ready")[0].startswith("policy_003.toml：与现状相比有 4 项")
+        _button(rc, "打开此文件").widget.click()
+        settings = rn.settings_from_spec(POLICY)
+        model = rn.run_to(rn.build_model(settings), 60)
+        assert _cards(rc)[:2] == ["60", f"{model.measures['participation_rate']:.0%}"]
+        _open_tiers(rc)
+        assert rc.find(v.TextField, label="随机种子").widget.v_model == "2001"
+        assert not _texts(rc, "spec-ready")
 
     _session(check)
 

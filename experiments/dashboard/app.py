@@ -53,6 +53,8 @@ CSS = """
 .cl-head { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 16px;
   border-bottom: 1px solid #d0d7de; padding: 4px 0 8px 0; margin-bottom: 12px; }
 .cl-head h1 { font-size: 1.35rem; margin: 0; font-weight: 600; }
+.spec-drop .solara-file-drop { border: 1px dashed #8c959f; border-radius: 4px; padding: 8px;
+  margin: 6px 0; font-size: 0.85rem; color: #57606a; min-height: 3em; }
 .cl-head .cl-sub { color: #424a53; font-size: 0.9rem; }
 .cl-body { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
 .cl-side { flex: 0 0 320px; max-width: 320px; min-width: 0; }
@@ -323,6 +325,7 @@ def Page():
     other, set_other = solara.use_state("baseline")
     replicates, set_replicates = solara.use_state(min(10, LIMITS.max_replicates))
     result, set_result = solara.use_state(None)  # the last comparison (pandas frame)
+    dropped, set_dropped = solara.use_state(None)  # a scenario file dropped, checked
     lock = solara.use_memo(threading.Lock, [])  # the model is stepped from two threads
 
     def publish(s: dict, language: str) -> None:
@@ -353,6 +356,28 @@ def Page():
         set_run(new_run)
         set_version(lambda v: v + 1)
         publish(new, lang)
+
+    def read_spec(file: dict) -> None:
+        """A dropped scenario file, checked; opened only when the user says so (the drop
+        arrives on a thread of its own, and the run on screen is changed on the page's)."""
+        name = file.get("name") or "file"
+        data = file.get("data") or b""
+        try:
+            if len(data) > rn.MAX_SPEC_BYTES:
+                raise ValueError(t("err_spec_bytes", lang, n=f"{rn.MAX_SPEC_BYTES:,}"))
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                raise ValueError(t("err_spec_text", lang)) from None
+            set_dropped({"name": name, "settings": rn.settings_from_spec(text, source=name)})
+        except ValueError as exc:  # SpecError is a ValueError
+            set_dropped({"name": name, "error": t("err_spec", lang, why=str(exc))})
+
+    def open_spec() -> None:
+        new = dropped["settings"]
+        set_dropped(None)
+        set_playing(False)
+        apply(new, week=new["weeks"])
 
     def set_param(name: str):
         return lambda value: apply(
@@ -448,7 +473,7 @@ def Page():
             with solara.Column(classes=["cl-side"], gap="4px"):
                 Sidebar(
                     settings, lang, errors, show_help, set_show_help, apply, set_param, set_top,
-                    set_seed,
+                    set_seed, (dropped, read_spec, open_spec),
                 )  # fmt: skip
             with solara.Column(classes=["cl-main"], gap="4px"):
                 if url_problems:
@@ -531,8 +556,12 @@ def Tier(title: str, open_: bool, content, css_class: str):
 
 
 @solara.component
-def Sidebar(settings, lang, errors, show_help, set_show_help, apply, set_param, set_top, set_seed):
-    """Scenario first, then the paper's levers; community and advanced settings folded."""
+def Sidebar(
+    settings, lang, errors, show_help, set_show_help, apply, set_param, set_top, set_seed,
+    scenario_file,
+):  # fmt: skip
+    """Scenario first (a preset, or a scenario file dropped in), then the paper's levers;
+    community and advanced settings folded."""
     names = {scenario_label(n, lang): n for n in SCENARIOS}
     solara.Select(
         label=t("preset", lang),
@@ -548,6 +577,17 @@ def Sidebar(settings, lang, errors, show_help, set_show_help, apply, set_param, 
         else f"{t('paper_words', lang)}: {SCENARIOS[settings['scenario']]['paper']}",
         classes=["cl-param-help"],
     )
+    dropped, read_spec, open_spec = scenario_file
+    with solara.Div(classes=["spec-drop"]):
+        solara.FileDrop(label=t("open_spec", lang), on_file=read_spec, lazy=False)
+    if dropped and "error" in dropped:
+        Note(dropped["error"], "error", classes=["spec-error"])
+    elif dropped:
+        new = dropped["settings"]
+        Note(t("spec_ready", lang, name=dropped["name"], n=len(rn.differences(new)),
+               weeks=new["weeks"]), classes=["spec-ready"])  # fmt: skip
+        solara.Button(t("open_file", lang), on_click=open_spec, color="primary",
+                      classes=["spec-open"])  # fmt: skip
     if errors.get(""):
         Note(errors[""], "error", classes=["param-error"])
     params = settings["params"]

@@ -227,6 +227,29 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "服务器正忙于其他用户的运行，请稍后再试。",
     },
     "err_compare": {"en": "The comparison could not run", "zh": "对比未能运行"},
+    "open_spec": {
+        "en": "Open a scenario file: drop a .toml here (saved from this page, or a policy "
+        "of civicloop optimize)",
+        "zh": "打开情景文件：将 TOML 文件拖放到此处"
+        "（本页导出的情景，或 civicloop 政策搜索导出的方案）",
+    },
+    "err_spec": {
+        "en": "This file cannot be opened: {why}",
+        "zh": "无法打开此文件：{why}",
+    },
+    "err_spec_bytes": {
+        "en": "the file is larger than {n} bytes; a scenario file is a few hundred",
+        "zh": "文件超过 {n} 字节；情景文件通常只有几百字节",
+    },
+    "err_spec_text": {
+        "en": "it is not a text file (UTF-8)",
+        "zh": "不是文本文件（UTF-8）",
+    },
+    "spec_ready": {
+        "en": "{name}: {n} settings differ from the status quo, {weeks} weeks.",
+        "zh": "{name}：与现状相比有 {n} 项设置不同，共 {weeks} 周。",
+    },
+    "open_file": {"en": "Open this file", "zh": "打开此文件"},
     "err_url": {
         "en": "Some settings in the link were not used: {names}.",
         "zh": "链接中的部分设置未被采用：{names}。",

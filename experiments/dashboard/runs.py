@@ -546,6 +546,93 @@ def scenario_toml(settings: dict, compare_with: str = "baseline", replicates: in
     return head + tomli_w.dumps(spec)
 
 
+# ---------------------------------------------------------------------- scenario files
+#: Largest scenario file the page accepts (a spec is a few hundred bytes).
+MAX_SPEC_BYTES = 64_000
+
+
+def settings_from_spec(text: str, source: str = "<file>", scenario: str | None = None,
+                       limits: Limits = LIMITS) -> dict:  # fmt: skip
+    """Settings of one scenario of an experiment spec: a file saved from this page, a policy
+    of ``civicloop optimize`` (``DIR/policies/*.toml``) or any spec with one scenario to show.
+
+    The page shows levers switching on at one reform week, so the scenario's interventions
+    must set levers only, all at one week; other parameters come from ``[base]`` or the
+    scenario's ``set`` and hold from week 0. ``scenario`` picks one by name; by default the
+    first that is not the plain status quo. Raises :class:`experiments.spec.SpecError`
+    naming the file and what is wrong.
+    """
+    from experiments.spec import SpecError, parse_spec
+
+    spec = parse_spec(text, source)
+    if spec.sweep or spec.design:
+        raise SpecError(
+            f"{source}: this spec sweeps or samples parameters (many runs); the dashboard "
+            "opens one scenario – run it with `civicloop sweep`"
+        )
+    names = [s.name for s in spec.scenarios]
+    if scenario is not None and scenario not in names:
+        raise SpecError(f"{source}: no scenario {scenario!r}; the file has: {', '.join(names)}")
+
+    def plain(s) -> bool:
+        return s.base == "baseline" and not s.params and not s.interventions
+
+    chosen = next(
+        (s for s in spec.scenarios if s.name == scenario) if scenario is not None
+        else (s for s in spec.scenarios if not plain(s)),
+        spec.scenarios[0],
+    )  # fmt: skip
+    where = f"{source}: scenario {chosen.name!r}"
+    early = sorted(k for k, v in {**spec.base, **chosen.params}.items()
+                   if PARAMS[k].lever and v != PARAMS[k].default)  # fmt: skip
+    if early:
+        raise SpecError(
+            f"{where}: levers set from week 0 ({', '.join(early)}) cannot be shown: the "
+            "dashboard switches levers on at the reform week – put them in interventions"
+        )
+    settings = settings_for(chosen.base, weeks=spec.weeks)
+    params = settings["params"]
+    params.update(spec.base)
+    params.update(chosen.params)
+    weeks = sorted({item["week"] for item in chosen.interventions})
+    if len(weeks) > 1:
+        raise SpecError(
+            f"{where}: interventions at weeks {', '.join(map(str, weeks))}; the dashboard "
+            "shows levers switching on at one reform week"
+        )
+    for item in chosen.interventions:
+        others = sorted(k for k in item["set"] if not PARAMS[k].lever)
+        if others:
+            raise SpecError(
+                f"{where}: interventions may only switch levers; {', '.join(others)} "
+                "belong in [base] (they hold from week 0)"
+            )
+        if chosen.base != "baseline" and item["week"] != params["reform_week"]:
+            raise SpecError(
+                f"{where}: the preset {chosen.base!r} switches on at reform_week "
+                f"{params['reform_week']}, the interventions at week {item['week']}; the "
+                "dashboard shows one reform week"
+            )
+        params["reform_week"] = item["week"]
+        params.update(item["set"])
+    if not 1 <= spec.weeks <= limits.max_weeks:
+        raise SpecError(f"{source}: weeks = {spec.weeks}; this server runs 1 to "
+                        f"{limits.max_weeks} weeks")  # fmt: skip
+    if not 0 <= spec.seed < 2**31:
+        raise SpecError(f"{source}: seed = {spec.seed}; the page takes 0 to {2**31 - 1}")
+    for name, value in params.items():
+        p = PARAMS[name]
+        if value == p.default:
+            continue
+        if name in HIDDEN:
+            raise SpecError(f"{where}: {name} cannot be set on the page")
+        low, high = ui_range(p, limits)
+        if p.type in (int, float) and not low <= value <= high:
+            raise SpecError(f"{where}: {name} = {value}; this server allows {low} to {high}")
+    settings["seed"] = spec.seed
+    return settings
+
+
 # ---------------------------------------------------------------------- links
 def to_query(settings: dict, lang: str) -> str:
     """The settings as a URL query: scenario, seed, weeks, language and what differs."""

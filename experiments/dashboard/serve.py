@@ -41,8 +41,9 @@ def _stop(child: subprocess.Popen) -> None:
             child.wait()
 
 
-def serve(host: str = "127.0.0.1", port: int = 8765, **caps: int | None) -> int:
-    """Run the server until it or we are stopped; returns its exit code."""
+def serve(host: str = "127.0.0.1", port: int = 8765, query: str = "", **caps: int | None) -> int:
+    """Run the server until it or we are stopped; returns its exit code. ``query`` (settings
+    as a link's query) is added to the address it prints."""
     env = dict(os.environ)
     for name, value in caps.items():
         if value is not None:
@@ -68,7 +69,8 @@ def serve(host: str = "127.0.0.1", port: int = 8765, **caps: int | None) -> int:
             try:
                 if urllib.request.urlopen(url, timeout=2).status == 200:
                     took = time.monotonic() - start
-                    print(f"civicloop dashboard: ready at {url} after {took:.1f} s "
+                    link = f"{url}?{query}" if query else url
+                    print(f"civicloop dashboard: ready at {link} after {took:.1f} s "
                           "(Ctrl-C to stop)", flush=True)  # fmt: skip
                     break
             except OSError:
