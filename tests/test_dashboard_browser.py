@@ -185,6 +185,8 @@ def test_first_screen_answers_offline_and_fits_the_window(chromium, server):
     alts = page.locator(".cl-figs img").evaluate_all("els => els.map(e => e.alt)")
     assert len(alts) == 4 and all(alts)
     assert page.get_by_text("当前 20%；范围 0 – 100%").count() == 1  # slider values show
+    drop = page.locator(".spec-drop .solara-file-drop")  # scenario files open here
+    assert drop.count() == 1 and drop.inner_text().startswith("打开情景文件")
     text = page.locator("body").inner_text()
     english = set(re.findall(r"[A-Za-z]{2,}", text)) - {
         "civicloop", "CSV", "PNG", "TOML", "HTML", "English", "ENGLISH", "sweep", "FILE",
