@@ -121,3 +121,31 @@ def test_the_front_does_not_depend_on_the_backend(searched, tmp_path):
     optimize(spec, tmp_path / "processes", backend="processes", workers=2)
     other = pd.read_parquet(tmp_path / "processes" / "pareto.parquet")
     pd.testing.assert_frame_equal(pd.read_parquet(out / "pareto.parquet"), other)
+
+
+@pytest.mark.parametrize(
+    ("levers", "scenario"),
+    [
+        ({}, "baseline"),
+        ({"grid_plus_branch": True, "online_platform": True, "feedback_prob": 0.7,
+          "deliberation_every_weeks": 3, "assessment": "results"}, "baseline"),
+        ({}, "full_package"),
+    ],
+)  # fmt: skip
+def test_a_policy_from_the_shared_pre_reform_state_is_the_run_from_scratch(levers, scenario):
+    """The snapshot shortcut changes nothing: the same row, bit for bit, and the same weeks."""
+    from experiments.optimize import _model, evaluate
+
+    task = {"key": "k", "levers": levers, "scenario": scenario, "replicate": 0, "fresh": False,
+            "weeks": 40, "reform_week": 12, "seed": 11,
+            "base": {"n_residents": 300, "burn_in_weeks": 10}}  # fmt: skip
+    assert evaluate(task) == evaluate(task, from_scratch=True)
+    assert evaluate(task) == evaluate(task)  # a copy each time: the cached state is untouched
+    a, b = _model(task), _model(task, from_scratch=True)
+    for _ in range(task["weeks"] - task["reform_week"]):
+        a.step()
+        b.step()
+    pd.testing.assert_frame_equal(a.datacollector.get_model_vars_dataframe(),
+                                  b.datacollector.get_model_vars_dataframe(), check_exact=True)  # fmt: skip
+    if levers or scenario != "baseline":  # the levers really switched on at the reform week
+        assert a.params != _model({**task, "levers": {}, "scenario": "baseline"}).params
