@@ -145,7 +145,7 @@ def test_a_policy_from_the_shared_pre_reform_state_is_the_run_from_scratch(lever
     for _ in range(task["weeks"] - task["reform_week"]):
         a.step()
         b.step()
-    pd.testing.assert_frame_equal(a.datacollector.get_model_vars_dataframe(),
-                                  b.datacollector.get_model_vars_dataframe(), check_exact=True)  # fmt: skip
+    weekly = [m.datacollector.get_model_vars_dataframe() for m in (a, b)]
+    pd.testing.assert_frame_equal(*weekly, check_exact=True)
     if levers or scenario != "baseline":  # the levers really switched on at the reform week
         assert a.params != _model({**task, "levers": {}, "scenario": "baseline"}).params
