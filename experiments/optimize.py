@@ -19,6 +19,7 @@ are re-evaluated with fresh seeds, and the output marks which policies stay non-
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -68,6 +69,18 @@ QUICK: dict[str, Any] = {
     "draw_replicates": 1,
     "base": {"n_residents": 300},
 }
+
+
+def quick_spec(spec: OptimizeSpec) -> OptimizeSpec:
+    """The ``--quick`` variant: the spec with :data:`QUICK`'s caps (the tests' small search)."""
+    spec = dataclasses.replace(spec)
+    for key, value in QUICK.items():
+        setattr(spec, key, min(getattr(spec, key), value) if key != "base" else
+                {**spec.base, **value})  # fmt: skip
+    spec.evaluations = max(spec.evaluations, spec.population)
+    return spec
+
+
 #: Named scenarios evaluated beside the search's front, so a user sees what it gained.
 COMPARATORS = ("beijing_reform", "full_package")
 
@@ -526,7 +539,8 @@ def finish(spec: OptimizeSpec, out: Path, store: _Store, front: list[dict[str, A
     frame = pd.DataFrame(table)
     frame["non_dominated"] = _non_dominated(frame, spec) if len(frame) else []
     if draws and len(frame):
-        drawn = stored[(stored.draw >= 0) & (stored.replicate < spec.draw_replicates)]
+        drawn = stored[stored.draw.between(0, len(draws) - 1)
+                       & (stored.replicate < spec.draw_replicates)]  # fmt: skip
         frame = _across_draws(frame, objectives_of(drawn, drawn[drawn.key == base_key]), spec)
     results.write_frame(frame, out / "pareto.parquet")
     _write_policies(spec, frame[frame.kind == "front"], out / "policies")
@@ -581,48 +595,83 @@ def _figure(frame: pd.DataFrame, spec: OptimizeSpec, path: Path) -> None:
     plt.close(fig)
 
 
+BUDGET_SHARES = (0.25, 0.5, 1.0)
+
+
+def best_for_budgets(frame: pd.DataFrame, spec: OptimizeSpec) -> list[dict[str, Any]]:
+    """For a quarter, half and the whole budget: the searched policy with the highest
+    fresh-seed participation that costs at most that much (None where none fits)."""
+    ok = frame[frame.within_budget & (frame.kind == "front")]
+    out = []
+    for share in BUDGET_SHARES:
+        cap = spec.budget * share
+        pick = ok[ok["cost"] <= cap] if "cost" in ok else ok
+        best = None if pick.empty or "participation" not in pick else (
+            pick.loc[pick["participation"].idxmax()])  # fmt: skip
+        out.append({"budget": cap, "best": best})
+    return out
+
+
+def _draws_note(r: pd.Series, spec: OptimizeSpec) -> str:
+    if "non_dominated_share" not in r:
+        return ""
+    k = round(r["non_dominated_share"] * spec.posterior_draws)
+    return (f"; across {spec.posterior_draws} posterior draws participation "
+            f"{r['participation_draw_min']:.3f}–{r['participation_draw_max']:.3f}, "
+            f"non-dominated in {k} of them / 后验抽样中 {k}/{spec.posterior_draws} 次非劣"
+            )  # fmt: skip
+
+
 def report(frame: pd.DataFrame, spec: OptimizeSpec, summary: dict[str, Any]) -> str:
     """The front in plain words, in English and Chinese: for a few budgets, the best mix."""
+    drawn = spec.posterior_draws and "non_dominated_share" in frame
     lines = [
         f"# {spec.name}: best plans for a budget / 预算约束下的最优方案组合", "",
         f"{summary['evaluations']} policies searched (NSGA-II, pymoo), {spec.replicates} paired "
         f"replicates each; the front and the named scenarios re-run on "
-        f"{spec.reevaluate_replicates} fresh seeds. Levers switch on at week {spec.reform_week}; "
+        f"{spec.reevaluate_replicates} fresh seeds"
+        + (f" and on {spec.posterior_draws} posterior draws of the calibration "
+           f"({spec.draw_replicates} paired seeds each)" if drawn else "")
+        + f". Levers switch on at week {spec.reform_week}; "
         "objectives are means over the last 52 weeks of the run, cost is extra spending over "
         "the same-seed status quo (10k CNY a year).", "",
-        f"共搜索 {summary['evaluations']} 个方案；前沿方案与既定情景均以新的随机种子复核。"
-        "成本为相对现状每年新增支出（万元）。", "",
+        f"共搜索 {summary['evaluations']} 个方案；前沿方案与既定情景均以新的随机种子复核"
+        + (f"，并在校准后验的 {spec.posterior_draws} 组参数抽样上复核" if drawn else "")
+        + "。成本为相对现状每年新增支出（万元）。", "",
     ]  # fmt: skip
-    ok = frame[frame.within_budget & (frame.kind == "front")]
-    if "participation" in frame and len(ok):
-        for share in (0.25, 0.5, 1.0):
-            cap = spec.budget * share
-            pick = ok[ok["cost"] <= cap] if "cost" in ok else ok
-            if pick.empty:
-                lines += [f"- **Budget {cap:.0f} / 预算 {cap:.0f} 万元**: no searched policy fits "
-                          "/ 无方案满足", ""]  # fmt: skip
-                continue
-            best = pick.loc[pick["participation"].idxmax()]
-            mix = ", ".join(f"{n} = {_show(best[f'lever_{n}'])}" for n in spec.levers)
-            lo, hi = best["participation_lo"], best["participation_hi"]
-            lines += [
-                f"- **Budget {cap:.0f} / 预算 {cap:.0f} 万元**: {mix}. Participation "
-                f"{best['participation']:.3f} [{lo:.3f}, {hi:.3f}]"
-                + (f", cost {best['cost']:.0f}" if "cost" in best else "")
-                + ("" if best["non_dominated"] else " (dominated on fresh seeds: uncertain)")
-                + ".", ""]  # fmt: skip
+    for item in best_for_budgets(frame, spec):
+        cap, best = item["budget"], item["best"]
+        if best is None:
+            lines += [f"- **Budget {cap:.0f} / 预算 {cap:.0f} 万元**: no searched policy fits "
+                      "/ 无方案满足", ""]  # fmt: skip
+            continue
+        mix = ", ".join(f"{n} = {_show(best[f'lever_{n}'])}" for n in spec.levers)
+        lo, hi = best["participation_lo"], best["participation_hi"]
+        lines += [
+            f"- **Budget {cap:.0f} / 预算 {cap:.0f} 万元**: {mix}. Participation "
+            f"{best['participation']:.3f} [{lo:.3f}, {hi:.3f}]"
+            + (f", cost {best['cost']:.0f}" if "cost" in best else "")
+            + ("" if best["non_dominated"] else " (dominated on fresh seeds: uncertain)")
+            + _draws_note(best, spec) + ".", ""]  # fmt: skip
     named = frame[frame.kind == "named"].sort_values("participation", ascending=False)
+    extra = " share of posterior draws non-dominated |" if drawn else ""
     lines += ["## Named scenarios on the same seeds / 既定情景对照", "",
-              "| scenario | participation | cost | within budget | non-dominated |",
-              "|---|---:|---:|---|---|"]  # fmt: skip
+              f"| scenario | participation | cost | within budget | non-dominated |{extra}",
+              "|---|---:|---:|---|---|" + ("---:|" if drawn else "")]  # fmt: skip
     for _, r in named.iterrows():
         lines.append(f"| {r['policy']} | {r['participation']:.3f} | "
                      f"{r.get('cost', float('nan')):.0f} | {r['within_budget']} | "
-                     f"{r['non_dominated']} |")  # fmt: skip
+                     f"{r['non_dominated']} |"
+                     + (f" {r['non_dominated_share']:.2f} |" if drawn else ""))  # fmt: skip
     lines += ["", "What is uncertain / 不确定性: a policy that is dominated on fresh seeds, or "
-              "whose intervals overlap its neighbours', is not reliably better than them. The "
-              "parameters are the calibrated defaults; the calibration's posterior is not yet "
-              "sampled here.", "", "![trade-off](tradeoff.png)", ""]  # fmt: skip
+              "whose intervals overlap its neighbours', is not reliably better than them. "
+              + ("The search ran at the calibrated defaults; the posterior draws show how far "
+                 "the results move with parameters the data do not pin down (a policy "
+                 "non-dominated in few draws is a fragile choice). 搜索在校准默认参数下进行；"
+                 "后验抽样显示参数不确定时结论的变化（仅在少数抽样中非劣的方案并不稳健）。"
+                 if drawn else "The parameters are the calibrated defaults; the calibration's "
+                 "posterior was not sampled (posterior_draws = 0). 参数为校准默认值，未抽样后验。"),
+              "", "![trade-off](tradeoff.png)", ""]  # fmt: skip
     return "\n".join(lines)
 
 
