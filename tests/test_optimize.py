@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from experiments.cli import main
-from experiments.optimize import load_optimize_spec, optimize, parse_optimize_spec
+from experiments.optimize import load_optimize_spec, optimize, parse_optimize_spec, policy_key
 from experiments.spec import SpecError
 
 SMALL = """
@@ -46,7 +46,7 @@ resident_incentive = [0.0, 1.0]
         (
             "burn_in_weeks = 20",
             "burn_in_weeks = 20\naspiration = 0.8",
-            17,
+            18,
             "drawn from the calibration posterior",
         ),
     ],
@@ -82,8 +82,6 @@ def test_every_front_policy_respects_the_budget_on_the_search_seeds(searched):
     cost = (search.spent_per_year - search.replicate.map(spent)).groupby(search.key).mean()
     front = pd.read_parquet(out / "pareto.parquet").query("kind == 'front'")
     assert len(front) >= 1
-    from experiments.optimize import policy_key
-
     for _, row in front.iterrows():
         levers = {n: row[f"lever_{n}"] for n in spec.levers}
         levers = {k: (v.item() if hasattr(v, "item") else v) for k, v in levers.items()}
@@ -121,8 +119,8 @@ def test_a_killed_search_resumes_without_losing_or_repeating_runs(searched, tmp_
         (crashed / "evaluations" / b.name).write_bytes(b.read_bytes())
     optimize(spec, crashed, backend="serial")
     before, after = _stored(out), _stored(crashed)
-    assert not after.duplicated(["key", "replicate", "fresh"]).any()
-    cols = ["key", "replicate", "fresh"]
+    cols = ["key", "replicate", "fresh", "draw"]
+    assert not after.duplicated(cols).any()
     assert set(map(tuple, after[cols].to_numpy())) == set(map(tuple, before[cols].to_numpy()))
     pd.testing.assert_frame_equal(pd.read_parquet(out / "pareto.parquet"),
                                   pd.read_parquet(crashed / "pareto.parquet"))  # fmt: skip
@@ -135,7 +133,7 @@ def test_the_front_is_re_run_on_posterior_draws_with_paired_seeds(searched):
     drawn = fresh[fresh.draw >= 0]
     # every policy and the status quo on both draws, one paired seed each
     assert set(map(tuple, drawn[["key", "draw"]].to_numpy())) == {
-        (k, d) for k in [*frame.key, fresh.key.iloc[0]] for d in (0, 1)}  # fmt: skip
+        (k, d) for k in [*frame.key, policy_key({})] for d in (0, 1)}  # fmt: skip
     assert drawn.groupby("draw").size().nunique() == 1
     # the draws are different communities: the same policy does not give the same result
     assert drawn.groupby("key").participation.nunique().max() == 2
@@ -185,8 +183,8 @@ def test_the_front_is_the_same_on_a_dask_cluster(searched, tmp_path):
     distributed = pytest.importorskip("distributed")
     spec_file, out = searched
     spec = load_optimize_spec(spec_file)
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
-                                  host="127.0.0.1", dashboard_address=None) as cluster:  # fmt: skip
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:  # fmt: skip
         optimize(spec, tmp_path / "dask", backend="dask", scheduler=cluster.scheduler_address)
     fronts = [pd.read_parquet(d / "pareto.parquet") for d in (out, tmp_path / "dask")]
     pd.testing.assert_frame_equal(*fronts)
