@@ -235,3 +235,15 @@ def test_on_a_toy_objective_the_search_finds_the_known_front(tmp_path):
     assert x.between(0.17, 0.83).all(), x.tolist()  # between the two optima
     assert x.min() < 0.3 and x.max() > 0.7, x.tolist()  # and spread along the whole front
     assert front.within_budget.all()
+
+
+def test_a_lever_that_cannot_change_mid_run_takes_the_full_run_and_is_refused():
+    from experiments.optimize import _mid_run, evaluate
+    from model.params import ParameterError
+
+    task = {"key": "k", "levers": {"n_residents": 400}, "scenario": "baseline", "replicate": 0,
+            "fresh": False, "weeks": 40, "reform_week": 12, "seed": 11,
+            "base": {"n_residents": 300, "burn_in_weeks": 10}}  # fmt: skip
+    assert not _mid_run(task)
+    with pytest.raises(ParameterError, match="cannot change mid-run"):
+        evaluate(task)
