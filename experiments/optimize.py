@@ -13,8 +13,15 @@ next is asked for. After a crash the same command replays the search from its se
 asks for the same policies again, the stored ones are read back rather than re-run, and the
 search continues where it stopped.
 
+Every policy of one seed is the status quo until the reform week, so each worker runs that
+part once per seed and base parameters and continues each policy from a copy (the same
+numbers as a run from week 0, bit for bit; see :func:`_pre_reform`). The coordinator keeps
+only an index of the stored evaluations and reads each generation's rows back from disk.
+
 Honest fronts: the final front, the single levers, ``beijing_reform`` and ``full_package``
-are re-evaluated with fresh seeds, and the output marks which policies stay non-dominated.
+are re-evaluated with fresh seeds and, with ``posterior_draws``, on parameter sets drawn from
+the calibration posterior; the output marks which policies stay non-dominated, and in what
+share of the draws.
 """
 
 from __future__ import annotations
