@@ -305,13 +305,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 def cmd_optimize(args: argparse.Namespace) -> int:
     """Multi-objective policy search over the levers within a budget (resumable)."""
-    from .optimize import QUICK, load_optimize_spec, optimize
+    from .optimize import load_optimize_spec, optimize, quick_spec
 
     spec = load_optimize_spec(args.spec)
     if args.quick:
-        for key, value in QUICK.items():
-            setattr(spec, key, min(getattr(spec, key), value) if key != "base" else
-                    {**spec.base, **value})  # fmt: skip
+        spec = quick_spec(spec)
     summary = optimize(spec, args.out, backend=args.backend, workers=args.workers,
                        scheduler=args.scheduler)  # fmt: skip
     print(json.dumps(summary))

@@ -9,8 +9,8 @@ from nbclient import NotebookClient
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 
 
-def test_there_are_six_notebooks_without_stored_outputs():
-    assert len(NOTEBOOKS) == 6
+def test_there_are_seven_notebooks_without_stored_outputs():
+    assert len(NOTEBOOKS) == 7
     for path in NOTEBOOKS:
         book = nbformat.read(path, as_version=4)
         assert all(not c.get("outputs") for c in book.cells if c.cell_type == "code"), path

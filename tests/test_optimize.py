@@ -1,10 +1,11 @@
 """``civicloop optimize``: the spec, the search's outputs, resume and backends."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from experiments.cli import main
-from experiments.optimize import load_optimize_spec, optimize, parse_optimize_spec
+from experiments.optimize import load_optimize_spec, optimize, parse_optimize_spec, policy_key
 from experiments.spec import SpecError
 
 SMALL = """
@@ -17,6 +18,8 @@ population = 6
 evaluations = 12
 budget = 40.0
 reevaluate_replicates = 2
+posterior_draws = 2
+draw_replicates = 1
 objectives = ["participation", "working_participation", "needs_met", "cost"]
 
 [base]
@@ -34,10 +37,18 @@ resident_incentive = [0.0, 1.0]
 @pytest.mark.parametrize(
     ("old", "new", "line", "says"),
     [
-        ("feedback_prob = [0.0, 1.0]", "aspiration = [0.5, 0.9]", 18, "not a lever"),
-        ("resident_incentive = [0.0, 1.0]", "resident_incentive = [0.0, 3.0]", 21, "[0, 1]"),
-        ('"cost"]', '"happiness"]', 11, "unknown objective"),
+        ("feedback_prob = [0.0, 1.0]", "aspiration = [0.5, 0.9]", 20, "not a lever"),
+        ("resident_incentive = [0.0, 1.0]", "resident_incentive = [0.0, 3.0]", 23, "[0, 1]"),
+        ('"cost"]', '"happiness"]', 13, "unknown objective"),
         ("budget = 40.0", "budget = -1", 9, "budget"),
+        ("posterior_draws = 2", "posterior_draws = -2", 11, "posterior_draws"),
+        ("draw_replicates = 1", "draw_replicates = 0", 12, "[1, 1000]"),
+        (
+            "burn_in_weeks = 20",
+            "burn_in_weeks = 20\naspiration = 0.8",
+            18,
+            "drawn from the calibration posterior",
+        ),
     ],
 )
 def test_spec_errors_name_the_file_line_and_key(old, new, line, says):
@@ -71,8 +82,6 @@ def test_every_front_policy_respects_the_budget_on_the_search_seeds(searched):
     cost = (search.spent_per_year - search.replicate.map(spent)).groupby(search.key).mean()
     front = pd.read_parquet(out / "pareto.parquet").query("kind == 'front'")
     assert len(front) >= 1
-    from experiments.optimize import policy_key
-
     for _, row in front.iterrows():
         levers = {n: row[f"lever_{n}"] for n in spec.levers}
         levers = {k: (v.item() if hasattr(v, "item") else v) for k, v in levers.items()}
@@ -101,18 +110,37 @@ def test_a_killed_search_resumes_without_losing_or_repeating_runs(searched, tmp_
     spec_file, out = searched
     spec = load_optimize_spec(spec_file)
     batches = sorted((out / "evaluations").glob("*.parquet"))
-    # a copy of the search, killed before its last two batches reached the disk
+    # a copy of the search, killed before its last three batches reached the disk (the last
+    # generation, the fresh seeds and the posterior draws)
     crashed = tmp_path / "crashed"
     (crashed / "evaluations").mkdir(parents=True)
-    for b in batches[:-2]:
+    assert len(batches) == 5
+    for b in batches[:-3]:
         (crashed / "evaluations" / b.name).write_bytes(b.read_bytes())
     optimize(spec, crashed, backend="serial")
     before, after = _stored(out), _stored(crashed)
-    assert not after.duplicated(["key", "replicate", "fresh"]).any()
-    cols = ["key", "replicate", "fresh"]
+    cols = ["key", "replicate", "fresh", "draw"]
+    assert not after.duplicated(cols).any()
     assert set(map(tuple, after[cols].to_numpy())) == set(map(tuple, before[cols].to_numpy()))
     pd.testing.assert_frame_equal(pd.read_parquet(out / "pareto.parquet"),
                                   pd.read_parquet(crashed / "pareto.parquet"))  # fmt: skip
+
+
+def test_the_front_is_re_run_on_posterior_draws_with_paired_seeds(searched):
+    _, out = searched
+    frame = pd.read_parquet(out / "pareto.parquet")
+    fresh = _stored(out).query("fresh")
+    drawn = fresh[fresh.draw >= 0]
+    # every policy and the status quo on both draws, one paired seed each
+    assert set(map(tuple, drawn[["key", "draw"]].to_numpy())) == {
+        (k, d) for k in [*frame.key, policy_key({})] for d in (0, 1)}  # fmt: skip
+    assert drawn.groupby("draw").size().nunique() == 1
+    # the draws are different communities: the same policy does not give the same result
+    assert drawn.groupby("key").participation.nunique().max() == 2
+    assert frame.non_dominated_share.between(0, 1).all()
+    for o in ("participation", "working_participation", "needs_met", "cost"):
+        assert (frame[f"{o}_draw_min"] <= frame[f"{o}_draw_max"]).all()
+    assert "posterior draws" in (out / "report.md").read_text()
 
 
 def test_the_front_does_not_depend_on_the_backend(searched, tmp_path):
@@ -121,3 +149,101 @@ def test_the_front_does_not_depend_on_the_backend(searched, tmp_path):
     optimize(spec, tmp_path / "processes", backend="processes", workers=2)
     other = pd.read_parquet(tmp_path / "processes" / "pareto.parquet")
     pd.testing.assert_frame_equal(pd.read_parquet(out / "pareto.parquet"), other)
+
+
+@pytest.mark.parametrize(
+    ("levers", "scenario"),
+    [
+        ({}, "baseline"),
+        ({"grid_plus_branch": True, "online_platform": True, "feedback_prob": 0.7,
+          "deliberation_every_weeks": 3, "assessment": "results"}, "baseline"),
+        ({}, "full_package"),
+    ],
+)  # fmt: skip
+def test_a_policy_from_the_shared_pre_reform_state_is_the_run_from_scratch(levers, scenario):
+    """The snapshot shortcut changes nothing: the same row, bit for bit, and the same weeks."""
+    from experiments.optimize import _model, evaluate
+
+    task = {"key": "k", "levers": levers, "scenario": scenario, "replicate": 0, "fresh": False,
+            "weeks": 40, "reform_week": 12, "seed": 11,
+            "base": {"n_residents": 300, "burn_in_weeks": 10}}  # fmt: skip
+    assert evaluate(task) == evaluate(task, from_scratch=True)
+    assert evaluate(task) == evaluate(task)  # a copy each time: the cached state is untouched
+    a, b = _model(task), _model(task, from_scratch=True)
+    for _ in range(task["weeks"] - task["reform_week"]):
+        a.step()
+        b.step()
+    weekly = [m.datacollector.get_model_vars_dataframe() for m in (a, b)]
+    pd.testing.assert_frame_equal(*weekly, check_exact=True)
+    if levers or scenario != "baseline":  # the levers really switched on at the reform week
+        assert a.params != _model({**task, "levers": {}, "scenario": "baseline"}).params
+
+
+def test_the_front_is_the_same_on_a_dask_cluster(searched, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    spec_file, out = searched
+    spec = load_optimize_spec(spec_file)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:  # fmt: skip
+        optimize(spec, tmp_path / "dask", backend="dask", scheduler=cluster.scheduler_address)
+    fronts = [pd.read_parquet(d / "pareto.parquet") for d in (out, tmp_path / "dask")]
+    pd.testing.assert_frame_equal(*fronts)
+
+
+TOY = """
+name = "toy"
+weeks = 60
+reform_week = 4
+replicates = 2
+seed = 3
+population = 20
+evaluations = 600
+budget = 20.0
+objectives = ["participation", "needs_met"]
+
+[levers]
+feedback_prob = [0.0, 1.0]
+resident_incentive = [0.0, 1.0]
+"""
+
+
+def toy(task):
+    """Two objectives with a known Pareto set under the budget: y = 0.4, 0.2 <= x <= 0.8.
+
+    Each alone peaks at y = 0.5 (x = 0.2 or 0.8), but cost is 50 y over a budget of 20, so
+    y = 0.4 is the best affordable. Seed noise is common to all policies (paired seeds).
+    """
+    from model import PARAMS, SCENARIOS
+
+    lv = {**SCENARIOS[task["scenario"]]["levers"], **task["levers"]}
+    x = lv.get("feedback_prob", PARAMS["feedback_prob"].default)
+    y = lv.get("resident_incentive", PARAMS["resident_incentive"].default)
+    noise = np.random.default_rng(task["seed"]).normal(0, 0.01)
+    return {"participation": 1 - (x - 0.2) ** 2 - (y - 0.5) ** 2 + noise,
+            "needs_met": 1 - (x - 0.8) ** 2 - (y - 0.5) ** 2 + noise,
+            "working_participation": 0.0, "satisfaction": 0.0,
+            "spent_per_year": 50.0 * y + noise}  # fmt: skip
+
+
+def test_on_a_toy_objective_the_search_finds_the_known_front(tmp_path):
+    spec = parse_optimize_spec(TOY, "toy.toml")
+    optimize(spec, tmp_path, backend="serial", evaluate=toy)
+    front = pd.read_parquet(tmp_path / "pareto.parquet").query("kind == 'front'")
+    x, y = front.lever_feedback_prob, front.lever_resident_incentive
+    assert len(front) >= 5
+    assert ((y - 0.4).abs() < 0.03).all(), y.tolist()  # on the budget line
+    assert x.between(0.17, 0.83).all(), x.tolist()  # between the two optima
+    assert x.min() < 0.3 and x.max() > 0.7, x.tolist()  # and spread along the whole front
+    assert front.within_budget.all()
+
+
+def test_a_lever_that_cannot_change_mid_run_takes_the_full_run_and_is_refused():
+    from experiments.optimize import _mid_run, evaluate
+    from model.params import ParameterError
+
+    task = {"key": "k", "levers": {"n_residents": 400}, "scenario": "baseline", "replicate": 0,
+            "fresh": False, "weeks": 40, "reform_week": 12, "seed": 11,
+            "base": {"n_residents": 300, "burn_in_weeks": 10}}  # fmt: skip
+    assert not _mid_run(task)
+    with pytest.raises(ParameterError, match="cannot change mid-run"):
+        evaluate(task)

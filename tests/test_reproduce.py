@@ -4,7 +4,7 @@ import tomllib
 
 import pytest
 
-from experiments.reproduce import SPEC_DIR, SPECS, quick_text, reproduce
+from experiments.reproduce import SPEC_DIR, SPECS, budget_search, quick_text, reproduce
 from experiments.spec import load_spec
 
 
@@ -20,6 +20,17 @@ def test_quick_specs_are_smaller():
     assert raw["name"] == "sensitivity_quick"
 
 
+def test_the_quick_budget_search_reports_the_best_mix_beside_the_named_reforms(tmp_path):
+    text = "\n".join(budget_search(tmp_path, quick=True, backend="processes", workers=2))
+    assert "## Best plans for a budget" in text
+    rows = [r for r in text.splitlines() if r.startswith("| best for ≤ ")]
+    assert len(rows) == 3
+    assert any("feedback_prob" in r for r in rows)  # at least one budget buys a searched mix
+    for name in ("beijing_reform", "full_package"):
+        assert any(r.startswith(f"| {name} | (named scenario) | 0.") for r in text.splitlines())
+    assert (tmp_path / "optimize_budget_quick" / "report.md").is_file()
+
+
 def test_quick_reproduction_judges_every_claim(tmp_path):
     report = reproduce(tmp_path, quick=True).read_text()
     for claim in ("1. Without intervention", "2. Participants are mostly retirees",
@@ -29,6 +40,7 @@ def test_quick_reproduction_judges_every_claim(tmp_path):
         assert line.rstrip(" |").endswith(("yes", "no"))
     for name in (*SPECS, "sensitivity_sobol"):
         assert (tmp_path / f"{name}_quick" / "analysis" / "report.md").is_file()
+    assert "## Best plans for a budget" in report
     sobol = (tmp_path / "sensitivity_sobol_quick" / "analysis" / "report.md").read_text()
     assert "Global sensitivity of `participation_end` (sobol, SALib)" in sobol
     # resumable: a second call reruns nothing and reaches the same verdicts
