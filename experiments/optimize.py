@@ -281,9 +281,7 @@ def _model(task: dict[str, Any], from_scratch: bool = False) -> CommunityModel:
         return m
     base = json.dumps(task["base"], sort_keys=True)
     m = pickle.loads(_pre_reform(task["seed"], base, task["reform_week"]))
-    # the schedule a fresh model of this policy would have built (same rules, same order)
-    m.scenario_name = scenario
-    m.schedule_of_levers = m._build_schedule(scenario, interventions)
+    m.reschedule(scenario, interventions or None)  # as a fresh model of this policy would
     return m
 
 

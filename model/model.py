@@ -308,6 +308,27 @@ class CommunityModel(mesa.Model):
         self.branch_hours = branch_hours(self)
         self.contact_chance = contact_chance(self)
 
+    def reschedule(
+        self, scenario: str = "baseline", interventions: list[dict[str, Any]] | None = None
+    ) -> None:
+        """Give the run the lever schedule a new model of ``scenario`` and ``interventions``
+        would have, from this week on.
+
+        Every policy is the status quo until its first scheduled week, so a run can be copied
+        there (e.g. pickled once per seed) and each copy given its own schedule: the same
+        numbers as building it afresh. Refused once a week of the new schedule has passed.
+        """
+        if scenario not in SCENARIOS:
+            raise ParameterError(f"unknown scenario {scenario!r}; known: {', '.join(SCENARIOS)}")
+        schedule = self._build_schedule(scenario, interventions)
+        past = [week for week, _ in schedule if week < self.week]
+        if past:
+            raise ParameterError(
+                f"the schedule starts at week {min(past)}, but the run is at week {self.week}"
+            )
+        self.scenario_name = scenario
+        self.schedule_of_levers = schedule
+
     def set_levers(self, **values: Any) -> None:
         """Change levers now (e.g. from a dashboard); structure cannot change mid-run."""
         check_mid_run(values, "set_levers")

@@ -106,6 +106,59 @@ def test_every_exported_policy_passes_a_sweep_dry_run(searched, capsys):
     assert "interventions" in capsys.readouterr().out
 
 
+def test_every_exported_policy_opens_in_the_dashboard_with_its_levers(searched):
+    from experiments.dashboard import runs as rn
+
+    spec_file, out = searched
+    spec = load_optimize_spec(spec_file)
+    front = pd.read_parquet(out / "pareto.parquet").query("kind == 'front'").reset_index()
+    files = sorted((out / "policies").glob("*.toml"))
+    assert len(files) == len(front)
+    for f, (_, row) in zip(files, front.iterrows(), strict=True):
+        settings = rn.settings_from_spec(f.read_text(encoding="utf-8"), f.name)
+        fixed, levers, week = rn.split_settings(settings)
+        assert week == spec.reform_week and settings["weeks"] == spec.weeks
+        assert fixed == spec.base
+        for name in spec.levers:
+            value = row[f"lever_{name}"]
+            value = value.item() if hasattr(value, "item") else value
+            expected = pytest.approx(value) if isinstance(value, float) else value
+            assert settings["params"][name] == expected, name
+
+
+def test_a_search_killed_by_sigkill_resumes_to_the_same_front(searched, tmp_path):
+    """A real crash (SIGKILL mid-search): no partial file is read back, nothing is lost or
+    run twice, and the finished search is the uninterrupted one."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    spec_file, out = searched
+    crashed = tmp_path / "crashed"
+    cmd = [sys.executable, "-m", "experiments.cli", "optimize", str(spec_file), "--out",
+           str(crashed), "--backend", "serial"]  # fmt: skip
+    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    start = time.monotonic()
+    while len(list((crashed / "evaluations").glob("batch-*.parquet"))) < 2:
+        assert child.poll() is None, "the search ended before it could be killed"
+        assert time.monotonic() - start < 120, "no evaluations were stored"
+        time.sleep(0.02)
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    assert not (crashed / "pareto.parquet").exists()  # it really stopped mid-search
+    stored = len(list((crashed / "evaluations").glob("batch-*.parquet")))
+    assert main(["optimize", str(spec_file), "--out", str(crashed), "--backend", "serial"]) == 0
+    assert len(list((crashed / "evaluations").glob("batch-*.parquet"))) > stored
+    cols = ["key", "replicate", "fresh", "draw"]
+    after, before = _stored(crashed), _stored(out)
+    assert not after.duplicated(cols).any()
+    assert set(map(tuple, after[cols].to_numpy())) == set(map(tuple, before[cols].to_numpy()))
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "pareto.parquet"),
+                                  pd.read_parquet(crashed / "pareto.parquet"))  # fmt: skip
+
+
 def test_a_killed_search_resumes_without_losing_or_repeating_runs(searched, tmp_path):
     spec_file, out = searched
     spec = load_optimize_spec(spec_file)
