@@ -547,8 +547,14 @@ def finish(spec: OptimizeSpec, out: Path, store: _Store, front: list[dict[str, A
         drawn = stored[stored.draw.between(0, len(draws) - 1)
                        & (stored.replicate < spec.draw_replicates)]  # fmt: skip
         frame = _across_draws(frame, objectives_of(drawn, drawn[drawn.key == base_key]), spec)
+    if len(frame):  # each front policy's runnable spec (sweep, dashboard), named in the table
+        front_rows = frame.kind == "front"
+        frame["policy_file"] = ""
+        frame.loc[front_rows, "policy_file"] = [
+            f"policies/policy_{i:03d}.toml" for i in range(int(front_rows.sum()))
+        ]
     results.write_frame(frame, out / "pareto.parquet")
-    _write_policies(spec, frame[frame.kind == "front"], out / "policies")
+    _write_policies(spec, frame[frame.kind == "front"], out)
     summary = {
         "spec": spec.name, "evaluations": used, "search_seconds": round(search_seconds, 1),
         "reevaluation_seconds": round(time.monotonic() - start, 1),
@@ -657,7 +663,8 @@ def report(frame: pd.DataFrame, spec: OptimizeSpec, summary: dict[str, Any]) -> 
             f"{best['participation']:.3f} [{lo:.3f}, {hi:.3f}]"
             + (f", cost {best['cost']:.0f}" if "cost" in best else "")
             + ("" if best["non_dominated"] else " (dominated on fresh seeds: uncertain)")
-            + _draws_note(best, spec) + ".", ""]  # fmt: skip
+            + _draws_note(best, spec) + f". Its spec / 方案文件: `{best['policy_file']}` "
+            f"(`civicloop sweep` runs it; `civicloop dashboard --open` shows it).", ""]  # fmt: skip
     named = frame[frame.kind == "named"].sort_values("participation", ascending=False)
     extra = " share of posterior draws non-dominated |" if drawn else ""
     lines += ["## Named scenarios on the same seeds / 既定情景对照", "",
@@ -712,11 +719,11 @@ def _non_dominated(frame: pd.DataFrame, spec: OptimizeSpec) -> list[bool]:
     return out
 
 
-def _write_policies(spec: OptimizeSpec, front: pd.DataFrame, folder: Path) -> None:
+def _write_policies(spec: OptimizeSpec, front: pd.DataFrame, out: Path) -> None:
     """One sweep spec per front policy: the levers switched on at the reform week."""
     import tomli_w
 
-    folder.mkdir(parents=True, exist_ok=True)
+    (out / "policies").mkdir(parents=True, exist_ok=True)
     for i, (_, row) in enumerate(front.iterrows()):
         levers = {n: _native(row[f"lever_{n}"]) for n in spec.levers}
         text = tomli_w.dumps({
@@ -727,7 +734,7 @@ def _write_policies(spec: OptimizeSpec, front: pd.DataFrame, folder: Path) -> No
             "scenarios": {"baseline": "baseline", "policy": {
                 "interventions": [{"week": spec.reform_week, "set": levers}]}},
         })  # fmt: skip
-        with results.atomic_file(folder / f"policy_{i:03d}.toml", "w", encoding="utf-8") as fh:
+        with results.atomic_file(out / row["policy_file"], "w", encoding="utf-8") as fh:
             fh.write(text)
 
 

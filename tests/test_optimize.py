@@ -1,5 +1,7 @@
 """``civicloop optimize``: the spec, the search's outputs, resume and backends."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -111,10 +113,15 @@ def test_every_exported_policy_opens_in_the_dashboard_with_its_levers(searched):
 
     spec_file, out = searched
     spec = load_optimize_spec(spec_file)
-    front = pd.read_parquet(out / "pareto.parquet").query("kind == 'front'").reset_index()
-    files = sorted((out / "policies").glob("*.toml"))
-    assert len(files) == len(front)
-    for f, (_, row) in zip(files, front.iterrows(), strict=True):
+    frame = pd.read_parquet(out / "pareto.parquet")
+    front = frame.query("kind == 'front'")
+    assert (frame.query("kind == 'named'").policy_file == "").all()
+    assert sorted(front.policy_file) == sorted(
+        f"policies/{f.name}" for f in (out / "policies").glob("*.toml"))  # fmt: skip
+    named_in_report = re.findall(r"policies/policy_\d{3}\.toml", (out / "report.md").read_text())
+    assert named_in_report and set(named_in_report) <= set(front.policy_file)
+    for _, row in front.iterrows():
+        f = out / row["policy_file"]
         settings = rn.settings_from_spec(f.read_text(encoding="utf-8"), f.name)
         fixed, levers, week = rn.split_settings(settings)
         assert week == spec.reform_week and settings["weeks"] == spec.weeks
