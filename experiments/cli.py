@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import signal
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -197,6 +200,26 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextmanager
+def _stop_on_termination():
+    """A polite stop (``kill``, a batch scheduler's SIGTERM, a closed terminal's SIGHUP) ends
+    a sweep as Ctrl-C does: queued runs are dropped, the workers stop, what finished is
+    summarised. Without this the coordinator died at once and left its workers behind."""
+
+    def on_signal(signum, frame):
+        raise KeyboardInterrupt
+
+    names = ("SIGTERM", "SIGHUP")
+    sigs = [getattr(signal, n) for n in names if hasattr(signal, n)]
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = {s: signal.signal(s, on_signal) for s in sigs} if main_thread else {}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run (or resume) every run of an experiment spec; results stream to --out."""
     from .executors import BackendError
@@ -215,15 +238,16 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if args.scheduler and args.backend != "dask":
         raise ValueError("--scheduler needs --backend dask")
     try:
-        counts = run_sweep(
-            spec,
-            args.out,
-            backend=args.backend,
-            workers=args.workers,
-            scheduler=args.scheduler,
-            quiet=args.quiet,
-            spec_text=Path(args.spec).read_text(encoding="utf-8"),
-        )
+        with _stop_on_termination():
+            counts = run_sweep(
+                spec,
+                args.out,
+                backend=args.backend,
+                workers=args.workers,
+                scheduler=args.scheduler,
+                quiet=args.quiet,
+                spec_text=Path(args.spec).read_text(encoding="utf-8"),
+            )
     except (SweepError, BackendError) as exc:
         print(f"civicloop: error: {exc}", file=sys.stderr)
         return 2
