@@ -352,6 +352,13 @@ def _non_negative(text: str) -> int:
     return _integer(text, 0, "an integer ≥ 0")
 
 
+def _port(text: str) -> int:
+    value = _integer(text, 1, "a port in [1, 65535]")
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not allowed: expected a port in [1, 65535]")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="civicloop",
@@ -407,7 +414,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("dashboard", help="start the dashboard for policy staff (Solara)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
-    p.add_argument("--port", type=_positive, default=8765, help="port (8765)")
+    p.add_argument("--port", type=_port, default=8765, help="port (8765)")
     p.add_argument("--max-residents", type=_positive, help="largest community per page (20000)")
     p.add_argument("--max-replicates", type=_positive, help="most replicates per comparison (30)")
     p.add_argument("--max-jobs", type=_positive,

@@ -127,3 +127,26 @@ def test_interrupted_run_leaves_no_output_file(tmp_path):
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130 and "nothing was written" in err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("port", ["0", "99999"])
+def test_dashboard_port_out_of_range_is_a_one_line_error(port, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["dashboard", "--port", port])
+    assert exit_info.value.code == 2
+    assert "expected a port in [1, 65535]" in capsys.readouterr().err
+
+
+def test_dashboard_on_a_busy_port_fails_before_starting_the_server(capsys):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        start = time.monotonic()
+        assert main(["dashboard", "--port", str(port)]) == 2
+    assert time.monotonic() - start < 5  # no server was started to find out
+    captured = capsys.readouterr()
+    assert f"port {port} on 127.0.0.1 is already in use" in captured.err
+    assert "ready" not in captured.out and "Traceback" not in captured.err
