@@ -56,7 +56,11 @@ def test_example_spec_is_valid_and_small():
         ('name = "x"\nseed = 1\n[scenarios]\nreform = { from = "bejing_reform" }\n',
          r":4: scenarios.reform.from: unknown scenario 'bejing_reform'"),
         ('name = "x"\n\n[base]\n', r"seed: required"),
-        ('name = "x"\nseed = 1\nwekks = 3\n', r":3: wekks: unknown key"),
+        ('name = "x"\nseed = 1\nwekks = 3\n', r":3: wekks: unknown key; did you mean 'weeks'\?"),
+        ('name = "x"\nseed = 1\n[scenarios]\nb = { form = "baseline" }\n',
+         r":4: scenarios.b.form: unknown key; did you mean 'from'\?"),
+        ('name = "x"\nseed = 1\n[design]\nmethod = "latin"\nsample = 4\n',
+         r":5: design.sample: unknown key; did you mean 'samples'\?"),
         ('name = "x"\nseed = 1\n[design]\nmethod = "latin"\nsamples = 4\n'
          '[design.parameters]\nwhistle = [0, 1]\n',
          r":7: design.parameters.whistle: sampled designs vary numeric parameters only"),
