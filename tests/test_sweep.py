@@ -288,3 +288,13 @@ def test_weekly_series_of_all_runs_load_as_one_parquet_dataset(tmp_path):
     run_sweep(parse_spec(SMALL), tmp_path, backend="serial", quiet=True)
     weekly = pd.read_parquet(tmp_path / "runs")
     assert len(weekly) == 8 * 12 and weekly.run_id.nunique() == 8
+
+
+def test_out_that_is_a_file_is_a_one_line_error(tmp_path, capsys):
+    spec_file = tmp_path / "tiny.toml"
+    spec_file.write_text(SMALL)
+    target = tmp_path / "results.parquet"
+    target.write_bytes(b"not a folder")
+    assert main(["sweep", str(spec_file), "--out", str(target), "--quiet"]) == 2
+    assert f"--out {target} is a file, not a folder" in capsys.readouterr().err
+    assert target.read_bytes() == b"not a folder"
