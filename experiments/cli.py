@@ -62,10 +62,36 @@ def cmd_params(args: argparse.Namespace) -> int:
     return 0
 
 
+class LeverOverrideWarning(UserWarning):
+    """A --set replaces a lever of the named scenario (it then holds from week 0)."""
+
+
+def _warn_scenario_levers(scenario: str, values: dict) -> None:
+    """Say so when a --set replaces a lever the named scenario would switch on.
+
+    The --set wins and holds from week 0 (docs/ODD.md, Scenarios), so the lever drops out of
+    the scenario's schedule; `civicloop sweep` refuses the same in a spec.
+    """
+    levers = SCENARIOS.get(scenario, {}).get("levers", {})
+    clash = sorted(set(values) & set(levers))
+    if clash:
+        one = len(clash) == 1
+        warnings.warn(
+            f"--set {', '.join(clash)}: scenario {scenario!r} would switch "
+            f"{'it' if one else 'them'} on at reform_week; the --set "
+            f"{'value holds' if one else 'values hold'} from week 0 instead, so "
+            f"{'it is' if one else 'they are'} not in the lever schedule",
+            LeverOverrideWarning,
+            stacklevel=2,
+        )
+
+
 def _model_from_args(args: argparse.Namespace) -> CommunityModel:
     from model import CommunityModel
 
-    return CommunityModel(scenario=args.scenario, rng=args.seed, **_parse_sets(args.set))
+    values = _parse_sets(args.set)
+    _warn_scenario_levers(args.scenario, values)
+    return CommunityModel(scenario=args.scenario, rng=args.seed, **values)
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -150,3 +150,22 @@ def test_dashboard_on_a_busy_port_fails_before_starting_the_server(capsys):
     captured = capsys.readouterr()
     assert f"port {port} on 127.0.0.1 is already in use" in captured.err
     assert "ready" not in captured.out and "Traceback" not in captured.err
+
+
+def test_run_says_when_a_set_replaces_a_lever_of_its_scenario(capsys):
+    argv = ["run", "--scenario", "feedback_loop", "--set", "feedback_prob=0.2", "--steps", "60",
+            "--set", "n_residents=100"]  # fmt: skip
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert "lever schedule     none" in captured.out
+    assert (
+        "civicloop: warning: --set feedback_prob: scenario 'feedback_loop' would switch it on "
+        "at reform_week; the --set value holds from week 0 instead"
+    ) in captured.err
+
+
+def test_run_of_a_scenario_with_other_sets_does_not_warn(capsys):
+    argv = ["run", "--scenario", "feedback_loop", "--set", "whistle=true", "--steps", "60",
+            "--set", "n_residents=100"]  # fmt: skip
+    assert main(argv) == 0
+    assert "warning" not in capsys.readouterr().err
