@@ -169,3 +169,31 @@ def test_run_of_a_scenario_with_other_sets_does_not_warn(capsys):
             "--set", "n_residents=100"]  # fmt: skip
     assert main(argv) == 0
     assert "warning" not in capsys.readouterr().err
+
+
+def test_dashboard_server_is_started_without_solaras_samesite_warning(monkeypatch):
+    import socket
+
+    from experiments.dashboard import serve
+
+    started = {}
+
+    class Child:  # stands in for the server process: exits at once
+        def __init__(self, cmd, env, preexec_fn=None):
+            started.update(cmd=cmd, env=env)
+
+        def poll(self):
+            return 0
+
+        def wait(self, timeout=None):
+            return 0
+
+    monkeypatch.setattr(serve.subprocess, "Popen", Child)
+    monkeypatch.setenv("PYTHONWARNINGS", "default")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    assert serve.serve("127.0.0.1", port) == 0
+    filters = started["env"]["PYTHONWARNINGS"].split(",")
+    assert filters[0] == "default"  # the user's own filters are kept
+    assert "ignore:Cookies with samesite=none require https:UserWarning" in filters

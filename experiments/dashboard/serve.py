@@ -68,10 +68,17 @@ def check_address(host: str, port: int) -> None:
             raise ValueError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
+#: Solara warns, with a screenful of text on the first page load, whenever the page is
+#: opened at an address other than ``localhost`` over http – as at http://127.0.0.1:8765,
+#: the address civicloop prints. Its fallback (SameSite=Lax) is what a plain page needs.
+QUIET_WARNINGS = "ignore:Cookies with samesite=none require https:UserWarning"
+
+
 def serve(host: str = "127.0.0.1", port: int = 8765, **caps: int | None) -> int:
     """Run the server until it or we are stopped; returns its exit code."""
     check_address(host, port)
     env = dict(os.environ)
+    env["PYTHONWARNINGS"] = ",".join(w for w in (env.get("PYTHONWARNINGS"), QUIET_WARNINGS) if w)
     for name, value in caps.items():
         if value is not None:
             env[f"CIVICLOOP_DASHBOARD_{name.upper()}"] = str(value)
