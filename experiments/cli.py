@@ -63,7 +63,8 @@ def cmd_params(args: argparse.Namespace) -> int:
 
 
 class LeverOverrideWarning(UserWarning):
-    """A --set replaces a lever of the named scenario (it then holds from week 0)."""
+    """A --set that does not do what it says: it replaces a lever of the named scenario (and
+    then holds from week 0), or a network file overrides it."""
 
 
 def _warn_scenario_levers(scenario: str, values: dict) -> None:
@@ -91,7 +92,15 @@ def _model_from_args(args: argparse.Namespace) -> CommunityModel:
 
     values = _parse_sets(args.set)
     _warn_scenario_levers(args.scenario, values)
-    return CommunityModel(scenario=args.scenario, rng=args.seed, **values)
+    model = CommunityModel(scenario=args.scenario, rng=args.seed, **values)
+    if values.get("network_file") and "n_residents" in values and model.n != values["n_residents"]:
+        warnings.warn(
+            f"--set n_residents={values['n_residents']} is ignored: the network file "
+            f"{values['network_file']!r} sets the community, {model.n} households",
+            LeverOverrideWarning,
+            stacklevel=2,
+        )
+    return model
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -197,3 +197,14 @@ def test_dashboard_server_is_started_without_solaras_samesite_warning(monkeypatc
     filters = started["env"]["PYTHONWARNINGS"].split(",")
     assert filters[0] == "default"  # the user's own filters are kept
     assert "ignore:Cookies with samesite=none require https:UserWarning" in filters
+
+
+def test_run_says_when_a_network_file_overrides_n_residents(tmp_path, capsys):
+    edges = tmp_path / "chain.edgelist"
+    edges.write_text("".join(f"{i} {i + 1}\n" for i in range(59)))  # 60 households
+    argv = ["run", "--steps", "2", "--set", f"network_file={edges}", "--set", "n_residents=500"]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert "60 residents" in captured.out
+    assert "--set n_residents=500 is ignored: the network file" in captured.err
+    assert "60 households" in captured.err
