@@ -309,8 +309,19 @@ def analyze(out: str | Path, outcome: str = "participation_end", progress: bool 
     summary = summary_all[summary_all.status == "ok"].copy()
     if summary.empty:
         raise ValueError(f"{out}: no finished runs to analyse")
-    if outcome not in summary:
-        raise ValueError(f"unknown outcome {outcome!r}; choose one of {', '.join(OUTCOMES)}")
+    from model import PARAMS
+
+    identity = {"point", "replicate", "seed", "seconds", *PARAMS}
+    if (
+        outcome not in summary
+        or outcome in identity
+        or not pd.api.types.is_numeric_dtype(summary[outcome])
+    ):
+        kind = "is not a run-level figure" if outcome in summary else "is not in summary.parquet"
+        raise ValueError(
+            f"outcome {outcome!r} {kind}; choose one of {', '.join(OUTCOMES)} (or another "
+            "numeric *_end or *_total column of summary.parquet)"
+        )
     folder = out / "analysis"
     folder.mkdir(exist_ok=True)
     stage(f"{len(summary)} finished runs of {len(summary_all)}: tables")

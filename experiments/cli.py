@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import signal
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -59,10 +62,45 @@ def cmd_params(args: argparse.Namespace) -> int:
     return 0
 
 
+class LeverOverrideWarning(UserWarning):
+    """A --set that does not do what it says: it replaces a lever of the named scenario (and
+    then holds from week 0), or a network file overrides it."""
+
+
+def _warn_scenario_levers(scenario: str, values: dict) -> None:
+    """Say so when a --set replaces a lever the named scenario would switch on.
+
+    The --set wins and holds from week 0 (docs/ODD.md, Scenarios), so the lever drops out of
+    the scenario's schedule; `civicloop sweep` refuses the same in a spec.
+    """
+    levers = SCENARIOS.get(scenario, {}).get("levers", {})
+    clash = sorted(set(values) & set(levers))
+    if clash:
+        one = len(clash) == 1
+        warnings.warn(
+            f"--set {', '.join(clash)}: scenario {scenario!r} would switch "
+            f"{'it' if one else 'them'} on at reform_week; the --set "
+            f"{'value holds' if one else 'values hold'} from week 0 instead, so "
+            f"{'it is' if one else 'they are'} not in the lever schedule",
+            LeverOverrideWarning,
+            stacklevel=2,
+        )
+
+
 def _model_from_args(args: argparse.Namespace) -> CommunityModel:
     from model import CommunityModel
 
-    return CommunityModel(scenario=args.scenario, rng=args.seed, **_parse_sets(args.set))
+    values = _parse_sets(args.set)
+    _warn_scenario_levers(args.scenario, values)
+    model = CommunityModel(scenario=args.scenario, rng=args.seed, **values)
+    if values.get("network_file") and "n_residents" in values and model.n != values["n_residents"]:
+        warnings.warn(
+            f"--set n_residents={values['n_residents']} is ignored: the network file "
+            f"{values['network_file']!r} sets the community, {model.n} households",
+            LeverOverrideWarning,
+            stacklevel=2,
+        )
+    return model
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -197,6 +235,26 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextmanager
+def _stop_on_termination():
+    """A polite stop (``kill``, a batch scheduler's SIGTERM, a closed terminal's SIGHUP) ends
+    a sweep as Ctrl-C does: queued runs are dropped, the workers stop, what finished is
+    summarised. Without this the coordinator died at once and left its workers behind."""
+
+    def on_signal(signum, frame):
+        raise KeyboardInterrupt
+
+    names = ("SIGTERM", "SIGHUP")
+    sigs = [getattr(signal, n) for n in names if hasattr(signal, n)]
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = {s: signal.signal(s, on_signal) for s in sigs} if main_thread else {}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run (or resume) every run of an experiment spec; results stream to --out."""
     from .executors import BackendError
@@ -215,15 +273,16 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if args.scheduler and args.backend != "dask":
         raise ValueError("--scheduler needs --backend dask")
     try:
-        counts = run_sweep(
-            spec,
-            args.out,
-            backend=args.backend,
-            workers=args.workers,
-            scheduler=args.scheduler,
-            quiet=args.quiet,
-            spec_text=Path(args.spec).read_text(encoding="utf-8"),
-        )
+        with _stop_on_termination():
+            counts = run_sweep(
+                spec,
+                args.out,
+                backend=args.backend,
+                workers=args.workers,
+                scheduler=args.scheduler,
+                quiet=args.quiet,
+                spec_text=Path(args.spec).read_text(encoding="utf-8"),
+            )
     except (SweepError, BackendError) as exc:
         print(f"civicloop: error: {exc}", file=sys.stderr)
         return 2
@@ -345,6 +404,13 @@ def _non_negative(text: str) -> int:
     return _integer(text, 0, "an integer ≥ 0")
 
 
+def _port(text: str) -> int:
+    value = _integer(text, 1, "a port in [1, 65535]")
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not allowed: expected a port in [1, 65535]")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="civicloop",
@@ -400,7 +466,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("dashboard", help="start the dashboard for policy staff (Solara)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
-    p.add_argument("--port", type=_positive, default=8765, help="port (8765)")
+    p.add_argument("--port", type=_port, default=8765, help="port (8765)")
     p.add_argument("--max-residents", type=_positive, help="largest community per page (20000)")
     p.add_argument("--max-replicates", type=_positive, help="most replicates per comparison (30)")
     p.add_argument("--max-jobs", type=_positive,

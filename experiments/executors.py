@@ -8,6 +8,7 @@ tasks per worker are in flight, so the coordinator's memory does not grow with t
 from __future__ import annotations
 
 import multiprocessing as mp
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any
@@ -25,23 +26,59 @@ def serial(fn: Callable, tasks: Iterable[dict], workers: int = 1, **_: Any) -> I
         yield fn(task)
 
 
+def _exit_with(coordinator: int, every: float = 1.0) -> None:
+    """Worker initializer: end this worker once the coordinator is gone.
+
+    Workers are children of the forkserver, not of the coordinator, so a coordinator killed
+    outright (SIGKILL, the OOM killer) would otherwise leave them idle for ever.
+    """
+    import os
+    import threading
+
+    def gone() -> bool:
+        try:
+            os.kill(coordinator, 0)
+        except (ProcessLookupError, PermissionError):  # gone (or its pid reused)
+            return True
+        try:  # on Linux a killed coordinator not yet reaped by its parent is a zombie
+            with open(f"/proc/{coordinator}/stat", encoding="ascii") as fh:
+                return fh.read().rsplit(")", 1)[1].split()[0] == "Z"
+        except (OSError, IndexError):
+            return False
+
+    def watch() -> None:
+        while not gone():
+            time.sleep(every)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="civicloop-coordinator-watch", daemon=True).start()
+
+
 def processes(fn: Callable, tasks: Iterable[dict], workers: int = 2, **_: Any) -> Iterator[Any]:
     """Local worker processes (forkserver: clean workers, model imported once each)."""
+    import os
+
     ctx = mp.get_context("forkserver")
     tasks = iter(tasks)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        pending = set()
-        for task in tasks:
-            pending.add(pool.submit(fn, task))
-            if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
-                break
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                yield future.result()
-                nxt = next(tasks, None)
-                if nxt is not None:
-                    pending.add(pool.submit(fn, nxt))
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_exit_with, initargs=(os.getpid(),)
+    ) as pool:
+        try:
+            pending = set()
+            for task in tasks:
+                pending.add(pool.submit(fn, task))
+                if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
+                    break
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield future.result()
+                    nxt = next(tasks, None)
+                    if nxt is not None:
+                        pending.add(pool.submit(fn, nxt))
+        except BaseException:  # Ctrl-C, a signal, or the caller stopped: queued runs never start
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
 
 
 def dask(

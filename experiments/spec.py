@@ -8,6 +8,7 @@ the key. ``docs/EXPERIMENTS.md`` documents the format.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import re
@@ -32,6 +33,13 @@ _NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 
 class SpecError(ValueError):
     """A spec that cannot be run; the message points at the file, line and key."""
+
+
+def _unknown_key(key: str, allowed) -> str:
+    """'unknown key; did you mean …? allowed: …' for a key not in ``allowed``."""
+    close = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"unknown key{hint}; allowed: {', '.join(sorted(allowed))}"
 
 
 @dataclass
@@ -132,7 +140,7 @@ class _Validator:
         unknown = set(raw) - _TOP_KEYS
         if unknown:
             key = sorted(unknown)[0]
-            raise self.error((key,), f"unknown key; allowed: {', '.join(sorted(_TOP_KEYS))}")
+            raise self.error((key,), _unknown_key(key, _TOP_KEYS))
         name = raw.get("name")
         if not isinstance(name, str) or not _NAME.match(name):
             raise self.error(("name",), "required: letters, digits, '_' or '-'")
@@ -203,9 +211,8 @@ class _Validator:
                 raise self.error(path, "must be a scenario name or a table")
             extra = set(body) - {"from", "set", "interventions"}
             if extra:
-                raise self.error(
-                    (*path, sorted(extra)[0]), "unknown key; allowed: from, set, interventions"
-                )
+                key = sorted(extra)[0]
+                raise self.error((*path, key), _unknown_key(key, {"from", "set", "interventions"}))
             base = body.get("from", name if name in SCENARIOS else "baseline")
             if base not in SCENARIOS:
                 raise self.error(
@@ -247,7 +254,7 @@ class _Validator:
         extra = set(table) - allowed
         if extra:
             key = sorted(extra)[0]
-            raise self.error(("design", key), f"unknown key; allowed: {', '.join(sorted(allowed))}")
+            raise self.error(("design", key), _unknown_key(key, allowed))
         method = table.get("method")
         if method not in DESIGNS:
             raise self.error(("design", "method"), f"must be one of {', '.join(DESIGNS)}")

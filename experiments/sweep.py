@@ -152,6 +152,8 @@ class Progress:
 
 def prepare(spec: ExperimentSpec, out: Path) -> dict[str, Any]:
     """Create or reopen an output folder; refuse one that holds another spec's results."""
+    if out.exists() and not out.is_dir():
+        raise SweepError(f"--out {out} is a file, not a folder; choose a folder for the results")
     manifest_path = out / "manifest.json"
     if manifest_path.exists():
         try:

@@ -90,3 +90,21 @@ def test_sobol_design_gets_first_and_total_order_indices(tmp_path):
     assert {"S1", "S1_conf", "ST", "ST_conf"} <= set(sens.columns)
     assert set(sens.parameter) == {"feedback_prob", "efficacy_weight"}
     assert sens.set_index("parameter").ST["efficacy_weight"] > 0
+
+
+@pytest.mark.parametrize(
+    ("outcome", "message"),
+    [
+        ("scenario", "outcome 'scenario' is not a run-level figure"),
+        ("seed", "outcome 'seed' is not a run-level figure"),
+        ("nope", "outcome 'nope' is not in summary.parquet"),
+    ],
+)
+def test_analyze_refuses_an_outcome_that_is_not_a_run_level_figure(
+    tmp_path, capsys, outcome, message
+):
+    analysis = _sweep(tmp_path, "latin", 4)
+    capsys.readouterr()
+    assert main(["analyze", str(analysis.parent), "--outcome", outcome, "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "participation_end" in err and "Traceback" not in err

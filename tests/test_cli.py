@@ -155,3 +155,84 @@ def test_dashboard_opens_a_scenario_file_as_a_link_and_refuses_a_bad_one(
         err = capsys.readouterr().err
         assert says in err and len(err.strip().splitlines()) == 1, err
         assert not called  # the server is not started
+
+
+@pytest.mark.parametrize("port", ["0", "99999"])
+def test_dashboard_port_out_of_range_is_a_one_line_error(port, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["dashboard", "--port", port])
+    assert exit_info.value.code == 2
+    assert "expected a port in [1, 65535]" in capsys.readouterr().err
+
+
+def test_dashboard_on_a_busy_port_fails_before_starting_the_server(capsys):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        start = time.monotonic()
+        assert main(["dashboard", "--port", str(port)]) == 2
+    assert time.monotonic() - start < 5  # no server was started to find out
+    captured = capsys.readouterr()
+    assert f"port {port} on 127.0.0.1 is already in use" in captured.err
+    assert "ready" not in captured.out and "Traceback" not in captured.err
+
+
+def test_run_says_when_a_set_replaces_a_lever_of_its_scenario(capsys):
+    argv = ["run", "--scenario", "feedback_loop", "--set", "feedback_prob=0.2", "--steps", "60",
+            "--set", "n_residents=100"]  # fmt: skip
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert "lever schedule     none" in captured.out
+    assert (
+        "civicloop: warning: --set feedback_prob: scenario 'feedback_loop' would switch it on "
+        "at reform_week; the --set value holds from week 0 instead"
+    ) in captured.err
+
+
+def test_run_of_a_scenario_with_other_sets_does_not_warn(capsys):
+    argv = ["run", "--scenario", "feedback_loop", "--set", "whistle=true", "--steps", "60",
+            "--set", "n_residents=100"]  # fmt: skip
+    assert main(argv) == 0
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_dashboard_server_is_started_without_solaras_samesite_warning(monkeypatch):
+    import socket
+
+    from experiments.dashboard import serve
+
+    started = {}
+
+    class Child:  # stands in for the server process: exits at once
+        def __init__(self, cmd, env, preexec_fn=None):
+            started.update(cmd=cmd, env=env)
+
+        def poll(self):
+            return 0
+
+        def wait(self, timeout=None):
+            return 0
+
+    monkeypatch.setattr(serve.subprocess, "Popen", Child)
+    monkeypatch.setenv("PYTHONWARNINGS", "default")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    assert serve.serve("127.0.0.1", port) == 0
+    filters = started["env"]["PYTHONWARNINGS"].split(",")
+    assert filters[0] == "default"  # the user's own filters are kept
+    assert "ignore:Cookies with samesite=none require https:UserWarning" in filters
+
+
+def test_run_says_when_a_network_file_overrides_n_residents(tmp_path, capsys):
+    edges = tmp_path / "chain.edgelist"
+    edges.write_text("".join(f"{i} {i + 1}\n" for i in range(59)))  # 60 households
+    argv = ["run", "--steps", "2", "--set", f"network_file={edges}", "--set", "n_residents=500"]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert "60 residents" in captured.out
+    assert "--set n_residents=500 is ignored: the network file" in captured.err
+    assert "60 households" in captured.err

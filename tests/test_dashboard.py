@@ -564,7 +564,9 @@ def test_comparison_csv_and_brief_carry_the_sentence_and_settings(reform_runs):
 def test_exported_toml_round_trips_through_the_sweep_parser():
     settings = rn.settings_for("feedback_loop", seed=7, weeks=40)
     settings["params"].update(n_residents=500, reform_week=20)
-    spec = parse_spec(rn.scenario_toml(settings, replicates=3))
+    text = rn.scenario_toml(settings, replicates=3)
+    assert "`seed` is the sweep's master seed" in text  # not the page's seed + r
+    spec = parse_spec(text)
     runs = plan_runs(spec)
     assert spec.weeks == 40 and spec.replicates == 3 and spec.seed == 7
     chosen = [r for r in runs if r.scenario == "feedback_loop"]

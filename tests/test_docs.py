@@ -14,3 +14,11 @@ def test_odd_parameter_table_lists_every_parameter():
     text = ODD.read_text(encoding="utf-8")
     for name in PARAMS:
         assert f"`{name}`" in text
+
+
+def test_readme_names_every_scenario():
+    from model import SCENARIOS
+
+    readme = (ODD.parents[1] / "README.md").read_text(encoding="utf-8")
+    missing = [name for name in SCENARIOS if f"`{name}`" not in readme]
+    assert not missing, f"README.md does not name the scenarios {missing}"

@@ -109,3 +109,19 @@ def test_atomic_write_keeps_no_temporary_file_and_honours_the_umask(tmp_path, um
     umask(0o027)
     path = results.write_json({"a": 1}, tmp_path / "x.json")
     assert _mode(path) == 0o640 and [p.name for p in tmp_path.iterdir()] == ["x.json"]
+
+
+def test_experiment_specs_are_installed_with_the_package():
+    """`pip install .` (no -e) must ship experiments/specs: reproduce and notebooks read them."""
+    import fnmatch
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    config = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = config["tool"]["setuptools"].get("package-data", {}).get("experiments", [])
+    specs = sorted((root / "experiments" / "specs").glob("*.toml"))
+    assert specs
+    for spec in specs:
+        relative = spec.relative_to(root / "experiments").as_posix()
+        assert any(fnmatch.fnmatch(relative, p) for p in patterns), f"{relative} is not installed"

@@ -56,7 +56,11 @@ def test_example_spec_is_valid_and_small():
         ('name = "x"\nseed = 1\n[scenarios]\nreform = { from = "bejing_reform" }\n',
          r":4: scenarios.reform.from: unknown scenario 'bejing_reform'"),
         ('name = "x"\n\n[base]\n', r"seed: required"),
-        ('name = "x"\nseed = 1\nwekks = 3\n', r":3: wekks: unknown key"),
+        ('name = "x"\nseed = 1\nwekks = 3\n', r":3: wekks: unknown key; did you mean 'weeks'\?"),
+        ('name = "x"\nseed = 1\n[scenarios]\nb = { form = "baseline" }\n',
+         r":4: scenarios.b.form: unknown key; did you mean 'from'\?"),
+        ('name = "x"\nseed = 1\n[design]\nmethod = "latin"\nsample = 4\n',
+         r":5: design.sample: unknown key; did you mean 'samples'\?"),
         ('name = "x"\nseed = 1\n[design]\nmethod = "latin"\nsamples = 4\n'
          '[design.parameters]\nwhistle = [0, 1]\n',
          r":7: design.parameters.whistle: sampled designs vary numeric parameters only"),
@@ -210,6 +214,66 @@ def test_sweep_killed_with_sigkill_resumes_to_exactly_the_planned_runs(tmp_path)
         assert len(pd.read_parquet(path)) == 30
 
 
+def _session_processes(sid: int) -> list[int]:
+    """Processes still alive in session ``sid`` (Linux /proc), zombies excluded."""
+    alive = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == sid and fields[0] != "Z":  # state, ppid, pgrp, session
+            alive.append(int(stat.parent.name))
+    return alive
+
+
+def _start_long_sweep(tmp_path: Path):
+    text = SMALL.replace("replicates = 2", "replicates = 20").replace("weeks = 12", "weeks = 60")
+    spec_file = tmp_path / "long.toml"
+    spec_file.write_text(text)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "experiments.cli", "sweep", str(spec_file), "--out", str(out),
+           "--backend", "processes", "--workers", "2", "--quiet"]  # fmt: skip
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    with open(tmp_path / "stderr.txt", "w") as err:  # a file: orphans cannot hold a pipe open
+        proc = subprocess.Popen(cmd, env=env, start_new_session=True, stderr=err)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(list((out / "status").glob("*.json"))) < 3:
+        time.sleep(0.05)
+    return proc, out
+
+
+def _left_after(proc: subprocess.Popen, seconds: float) -> list[int]:
+    """Reap the coordinator, wait for the rest of its session to end; kill what is left."""
+    proc.wait(timeout=60)
+    deadline = time.monotonic() + seconds
+    while (left := _session_processes(proc.pid)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    for pid in left:  # never leave them behind, also when the test fails
+        os.kill(pid, signal.SIGKILL)
+    return left
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_sigterm_to_the_coordinator_stops_workers_and_summarises(tmp_path):
+    proc, out = _start_long_sweep(tmp_path)
+    proc.send_signal(signal.SIGTERM)  # `kill PID`, a batch scheduler: the coordinator only
+    left = _left_after(proc, 10)
+    err = (tmp_path / "stderr.txt").read_text()
+    assert proc.returncode == 130 and "run the same command again to resume" in err
+    assert not left, f"processes left after SIGTERM: {left}"
+    summary = pd.read_parquet(out / "summary.parquet")
+    assert (summary.status == "ok").sum() == len(list((out / "status").glob("*.json"))) > 0
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_end_when_the_coordinator_is_killed_outright(tmp_path):
+    proc, _ = _start_long_sweep(tmp_path)
+    proc.kill()  # SIGKILL to the coordinator alone (the OOM killer does this)
+    left = _left_after(proc, 15)
+    assert not left, f"workers left running after the coordinator died: {left}"
+
+
 def test_results_load_with_duckdb(tmp_path):
     duckdb = pytest.importorskip("duckdb")
     run_sweep(parse_spec(SMALL), tmp_path, backend="serial", quiet=True)
@@ -224,3 +288,13 @@ def test_weekly_series_of_all_runs_load_as_one_parquet_dataset(tmp_path):
     run_sweep(parse_spec(SMALL), tmp_path, backend="serial", quiet=True)
     weekly = pd.read_parquet(tmp_path / "runs")
     assert len(weekly) == 8 * 12 and weekly.run_id.nunique() == 8
+
+
+def test_out_that_is_a_file_is_a_one_line_error(tmp_path, capsys):
+    spec_file = tmp_path / "tiny.toml"
+    spec_file.write_text(SMALL)
+    target = tmp_path / "results.parquet"
+    target.write_bytes(b"not a folder")
+    assert main(["sweep", str(spec_file), "--out", str(target), "--quiet"]) == 2
+    assert f"--out {target} is a file, not a folder" in capsys.readouterr().err
+    assert target.read_bytes() == b"not a folder"

@@ -542,7 +542,12 @@ def scenario_toml(settings: dict, compare_with: str = "baseline", replicates: in
         "base": {**fixed, "reform_week": week},
         "scenarios": {name: scenario, compare_with: compare_with},
     }
-    head = f"# civicloop {version()} – exported {datetime.now():%Y-%m-%d %H:%M}\n"
+    head = (
+        f"# civicloop {version()} – exported {datetime.now():%Y-%m-%d %H:%M}\n"
+        "# `seed` is the sweep's master seed: each run's seed is derived from it, so the runs\n"
+        "# are not the page's (seed, seed + 1, …) and agree with its comparison within the\n"
+        "# intervals, not to the digit\n"
+    )
     return head + tomli_w.dumps(spec)
 
 

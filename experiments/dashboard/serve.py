@@ -9,8 +9,10 @@ signal. Caps for a shared intranet server travel to the server as environment va
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -41,10 +43,43 @@ def _stop(child: subprocess.Popen) -> None:
             child.wait()
 
 
+def check_address(host: str, port: int) -> None:
+    """Fail at once, in one line, if the server could not listen on ``host:port``.
+
+    Otherwise a port already in use would be found only by the server, after "ready" was
+    printed for whatever else answers there.
+    """
+    try:
+        infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM,
+                                   flags=socket.AI_PASSIVE)  # fmt: skip
+    except socket.gaierror as exc:
+        raise ValueError(f"cannot listen on --host {host!r}: {exc.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ValueError(
+                    f"port {port} on {host} is already in use (another dashboard?); stop it "
+                    "or choose another with --port"
+                ) from None
+            raise ValueError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
+#: Solara warns, with a screenful of text on the first page load, whenever the page is
+#: opened at an address other than ``localhost`` over http – as at http://127.0.0.1:8765,
+#: the address civicloop prints. Its fallback (SameSite=Lax) is what a plain page needs.
+QUIET_WARNINGS = "ignore:Cookies with samesite=none require https:UserWarning"
+
+
 def serve(host: str = "127.0.0.1", port: int = 8765, query: str = "", **caps: int | None) -> int:
     """Run the server until it or we are stopped; returns its exit code. ``query`` (settings
     as a link's query) is added to the address it prints."""
+    check_address(host, port)
     env = dict(os.environ)
+    env["PYTHONWARNINGS"] = ",".join(w for w in (env.get("PYTHONWARNINGS"), QUIET_WARNINGS) if w)
     for name, value in caps.items():
         if value is not None:
             env[f"CIVICLOOP_DASHBOARD_{name.upper()}"] = str(value)
