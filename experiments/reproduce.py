@@ -330,7 +330,7 @@ def claims(root: Path, suffix: str = "") -> tuple[list[dict[str, Any]], pd.DataF
         for tier in ("trained_members", "capable_branches", "convening_committee"):
             rows.append(
                 _claim(
-                    f"7. Its {PARTY_TIERS[tier]} alone raise participation",
+                    f"7. Its {PARTY_TIERS[tier]} alone raises participation",
                     f"`{tier}`, participation in year 3 minus same-seed baseline",
                     _paired(levers, tier, "baseline").to_numpy(),
                     "above",

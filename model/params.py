@@ -1671,8 +1671,9 @@ def parse_value(name: str, text: str) -> Any:
         raise ParameterError(f"{name}={text!r} is not allowed: expected {p.allowed()}")
     if p.type is str:
         return validate_one(name, text)
-    try:
-        number = float(text)
+    try:  # whole numbers stay whole, so an error repeats what was typed
+        number = int(text) if p.type is int and text.strip().lstrip("+-").isdigit() else (
+            float(text))  # fmt: skip
     except ValueError:
         raise ParameterError(f"{name}={text!r} is not allowed: expected {p.allowed()}") from None
     return validate_one(name, number)

@@ -36,6 +36,8 @@ def test_command_line_strings_parse_to_the_registry_type():
     assert parse_value("assessment", "results") == "results"
     with pytest.raises(ParameterError, match="integer"):
         parse_value("n_residents", "5.5")
+    with pytest.raises(ParameterError, match=r"^n_residents=10 is not allowed"):
+        parse_value("n_residents", "10")  # as typed, not "10.0"
 
 
 def test_every_parameter_default_is_valid_and_documented():
