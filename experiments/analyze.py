@@ -4,8 +4,8 @@ Writes into ``DIR/analysis/``: tables of means with 95 % confidence intervals ac
 replicates (per scenario and point), scenario effects against a reference scenario (paired
 by point and replicate), figures of weekly series with bands and of scenario effects (PNG and
 SVG), global sensitivity indices (SALib: Morris or Sobol) when the design is one, scenario
-discovery with PRIM (EMA Workbench, optional extra ``prim``: ``pip install -e '.[prim]'``) for sampled designs,
-and ``report.md`` tying it together.
+discovery with PRIM (EMA Workbench, the optional extra ``prim``: ``pip install -e '.[prim]'``)
+for sampled designs, and ``report.md`` tying it together.
 """
 
 from __future__ import annotations
@@ -240,7 +240,10 @@ def discover(spec, summary: pd.DataFrame, outcome: str, threshold: float) -> dic
             warnings.simplefilter("ignore")
             from ema_workbench.analysis import prim
     except ImportError:
-        return {"status": "skipped", "reason": "install the extra: pip install -e '.[prim]' in the repository"}
+        return {
+            "status": "skipped",
+            "reason": "install the extra: pip install -e '.[prim]' in the repository",
+        }
     x = summary[numeric].astype(float).reset_index(drop=True)
     y = summary[outcome].to_numpy() > threshold
     if y.all() or not y.any():
