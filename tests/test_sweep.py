@@ -186,14 +186,20 @@ def test_unreachable_scheduler_fails_fast_with_a_clear_error(tmp_path, capsys):
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in capsys.readouterr().err
 
 
-def test_sweep_killed_with_sigkill_resumes_to_exactly_the_planned_runs(tmp_path):
-    text = SMALL.replace("replicates = 2", "replicates = 6").replace("weeks = 12", "weeks = 30")
-    spec_file = tmp_path / "kill.toml"
+def _sweep_command(tmp_path: Path, replicates: int, weeks: int):
+    """A small processes sweep as a command line: (spec text, command, environment, out)."""
+    text = SMALL.replace("replicates = 2", f"replicates = {replicates}").replace(
+        "weeks = 12", f"weeks = {weeks}")  # fmt: skip
+    spec_file = tmp_path / "spec.toml"
     spec_file.write_text(text)
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "experiments.cli", "sweep", str(spec_file), "--out", str(out),
            "--backend", "processes", "--workers", "2", "--quiet"]  # fmt: skip
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return text, cmd, dict(os.environ, PYTHONPATH=str(ROOT)), out
+
+
+def test_sweep_killed_with_sigkill_resumes_to_exactly_the_planned_runs(tmp_path):
+    text, cmd, env, out = _sweep_command(tmp_path, replicates=6, weeks=30)
     proc = subprocess.Popen(cmd, env=env, start_new_session=True)
     runs, status = out / "runs", out / "status"
     deadline = time.monotonic() + 60
@@ -228,13 +234,7 @@ def _session_processes(sid: int) -> list[int]:
 
 
 def _start_long_sweep(tmp_path: Path):
-    text = SMALL.replace("replicates = 2", "replicates = 20").replace("weeks = 12", "weeks = 60")
-    spec_file = tmp_path / "long.toml"
-    spec_file.write_text(text)
-    out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "experiments.cli", "sweep", str(spec_file), "--out", str(out),
-           "--backend", "processes", "--workers", "2", "--quiet"]  # fmt: skip
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    _, cmd, env, out = _sweep_command(tmp_path, replicates=20, weeks=60)
     with open(tmp_path / "stderr.txt", "w") as err:  # a file: orphans cannot hold a pipe open
         proc = subprocess.Popen(cmd, env=env, start_new_session=True, stderr=err)
     deadline = time.monotonic() + 60
