@@ -130,7 +130,9 @@ def adjacency_from_edges(n: int, u: np.ndarray, v: np.ndarray) -> sp.csr_array:
     ok = u != v
     lo, hi = np.minimum(u[ok], v[ok]), np.maximum(u[ok], v[ok])
     key = np.sort(lo * n + hi)  # sort-and-mask: np.unique's hashing is ~10× slower here
-    key = key[np.concatenate([[True], key[1:] != key[:-1]])]
+    first = np.ones(key.size, dtype=bool)  # each tie once (and no ties at all is a network)
+    first[1:] = key[1:] != key[:-1]
+    key = key[first]
     lo, hi = key // n, key % n
     rows = np.concatenate([lo, hi])
     cols = np.concatenate([hi, lo])

@@ -17,6 +17,16 @@ def test_nested_network_is_dense_in_buildings_and_sparse_across_compounds():
     assert per_res(~same_c) == pytest.approx(m.params["ties_community"], rel=0.25)
 
 
+def test_a_community_without_ties_runs_and_hears_nothing_from_neighbours():
+    m = CommunityModel(rng=2, n_residents=200, ties_building=0.0, ties_compound=0.0,
+                       ties_community=0.0, burn_in_weeks=5)  # fmt: skip
+    assert m.adjacency.nnz == 0
+    for _ in range(10):
+        m.step()
+    assert (m.neighbour_share == 0).all() and m.hearers.size == 0
+    assert m.measures["participation_rate"] > 0  # residents still take part on their own
+
+
 def test_adjacency_is_symmetric_without_self_ties():
     m = CommunityModel(rng=1, n_residents=500)
     a = m.adjacency
