@@ -695,8 +695,11 @@ def test_a_dropped_scenario_file_opens_on_screen_and_a_bad_one_is_explained(
 
     async def check():
         _, rc = _render()
-        _drop(rc, monkeypatch, "bad.toml", POLICY.replace("weeks = 60", "weeks = 9000").encode())
+        _drop(rc, monkeypatch, "big.toml", b"#" * (rn.MAX_SPEC_BYTES + 1))
         await until(lambda: _texts(rc, "spec-error"))
+        assert "文件超过" in _texts(rc, "spec-error")[0]
+        _drop(rc, monkeypatch, "bad.toml", POLICY.replace("weeks = 60", "weeks = 9000").encode())
+        await until(lambda: "bad.toml" in "".join(_texts(rc, "spec-error")))
         (message,) = _texts(rc, "spec-error")
         assert message.startswith("无法打开此文件") and "bad.toml" in message
         assert _cards(rc)[0] == "156"  # the run on screen is kept

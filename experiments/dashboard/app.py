@@ -361,9 +361,11 @@ def Page():
         """A dropped scenario file, checked; opened only when the user says so (the drop
         arrives on a thread of its own, and the run on screen is changed on the page's)."""
         name = file.get("name") or "file"
-        data = file.get("data") or b""
         try:
-            if len(data) > rn.MAX_SPEC_BYTES:
+            # read no more than a scenario file can be: the browser sends what is read
+            too_big = (file.get("size") or 0) > rn.MAX_SPEC_BYTES
+            data = b"" if too_big else file["file_obj"].read(rn.MAX_SPEC_BYTES + 1)
+            if too_big or len(data) > rn.MAX_SPEC_BYTES:
                 raise ValueError(t("err_spec_bytes", lang, n=f"{rn.MAX_SPEC_BYTES:,}"))
             try:
                 text = data.decode("utf-8")
@@ -579,7 +581,7 @@ def Sidebar(
     )
     dropped, read_spec, open_spec = scenario_file
     with solara.Div(classes=["spec-drop"]):
-        solara.FileDrop(label=t("open_spec", lang), on_file=read_spec, lazy=False)
+        solara.FileDrop(label=t("open_spec", lang), on_file=read_spec, lazy=True)
     if dropped and "error" in dropped:
         Note(dropped["error"], "error", classes=["spec-error"])
     elif dropped:
