@@ -102,6 +102,11 @@ def test_failed_write_leaves_no_partial_file(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def _ctrl_c_as_from_a_terminal() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 def test_interrupted_run_leaves_no_output_file(tmp_path):
     out = tmp_path / "big.parquet"
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
@@ -121,6 +126,9 @@ def test_interrupted_run_leaves_no_output_file(tmp_path):
         env=env,
         stderr=subprocess.PIPE,
         text=True,
+        # as from a terminal: Ctrl-C delivered (a child inherits an ignored or blocked SIGINT
+        # from whatever the test process last ran, and Python then never sees it)
+        preexec_fn=_ctrl_c_as_from_a_terminal,
     )
     time.sleep(3)
     proc.send_signal(signal.SIGINT)
