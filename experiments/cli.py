@@ -334,8 +334,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
             limits = dataclasses.replace(limits, max_residents=args.max_residents)
         settings = rn.settings_from_spec(path.read_text(encoding="utf-8"), str(path),
                                          args.scenario, limits)  # fmt: skip
-        query = "&".join(q for q in rn.to_query(settings, "").split("&")
-                         if not q.startswith("lang="))  # fmt: skip
+        query = rn.to_query(settings)  # no language: the page opens in its default
     elif args.scenario:
         raise ValueError("--scenario picks a scenario of the file given with --open")
     return serve(args.host, args.port, query=query, max_residents=args.max_residents,

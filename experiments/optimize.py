@@ -727,7 +727,7 @@ def _write_policies(spec: OptimizeSpec, front: pd.DataFrame, out: Path) -> None:
     for i, (_, row) in enumerate(front.iterrows()):
         levers = {n: _native(row[f"lever_{n}"]) for n in spec.levers}
         text = tomli_w.dumps({
-            "name": f"{spec.name}_policy_{i:03d}",
+            "name": f"{spec.name}_{Path(row['policy_file']).stem}",
             "description": f"Policy {i} of the {spec.name} front (civicloop optimize)",
             "weeks": spec.weeks, "replicates": spec.reevaluate_replicates,
             "seed": spec.seed, "base": spec.base,

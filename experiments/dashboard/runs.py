@@ -639,15 +639,17 @@ def settings_from_spec(text: str, source: str = "<file>", scenario: str | None =
 
 
 # ---------------------------------------------------------------------- links
-def to_query(settings: dict, lang: str) -> str:
-    """The settings as a URL query: scenario, seed, weeks, language and what differs."""
+def to_query(settings: dict, lang: str = "") -> str:
+    """The settings as a URL query: scenario, seed, weeks, language (left out when empty:
+    the page's default) and what differs."""
     base = settings_for(settings["scenario"])["params"]
     q: dict[str, Any] = {
         "scenario": settings["scenario"],
         "seed": settings["seed"],
         "weeks": settings["weeks"],
-        "lang": lang,
     }
+    if lang:
+        q["lang"] = lang
     for k, v in settings["params"].items():
         if v != base[k]:
             q[k] = str(v).lower() if isinstance(v, bool) else v
