@@ -191,19 +191,35 @@ def check_network_files(spec: ExperimentSpec, points: list[dict[str, Any]]) -> N
     from model.network import NetworkFileError, load_network_file
     from model.params import defaults
 
-    seen = set()
+    def where(name: str, sc, values: dict[str, Any]) -> str:
+        """The part of the spec that set ``name`` for this run (the last one wins)."""
+        if name in values:
+            return "sweep"
+        return f"scenarios.{sc.name}" if name in sc.params else "base"
+
+    seen: dict[tuple, int] = {}
     for sc in spec.scenarios:
         for values in points:
             params = {**defaults(), **spec.base, **sc.params, **values}
+            if not params["network_file"]:
+                continue
             key = (params["network_file"], params["building_size"],
                    params["buildings_per_compound"])  # fmt: skip
-            if not params["network_file"] or key in seen:
-                continue
-            seen.add(key)
-            try:
-                load_network_file(params)
-            except NetworkFileError as exc:
-                raise SpecError(f"{spec.source}: scenarios.{sc.name}: {exc}") from None
+            if key not in seen:
+                try:
+                    seen[key] = load_network_file(params).building.size
+                except NetworkFileError as exc:
+                    raise SpecError(
+                        f"{spec.source}: {where('network_file', sc, values)}: {exc}"
+                    ) from None
+            given = {**spec.base, **sc.params, **values}.get("n_residents")
+            if given is not None and given != seen[key]:
+                raise SpecError(
+                    f"{spec.source}: {where('n_residents', sc, values)}: n_residents = {given} "
+                    f"but the network file {params['network_file']!r} "
+                    f"({where('network_file', sc, values)}) sets the community: {seen[key]} "
+                    "households; drop n_residents or the network file"
+                )
 
 
 def plan_runs(spec: ExperimentSpec) -> list[Run]:

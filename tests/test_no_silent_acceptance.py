@@ -111,6 +111,31 @@ def test_sweep_planning_opens_and_checks_every_network_file(tmp_path, capsys):
     assert not (tmp_path / "out").exists()
 
 
+def test_a_bad_network_file_in_base_is_reported_under_base(tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\nb,c\n")
+    spec = tmp_path / "s.toml"
+    text = SPEC.replace('reform = "beijing_reform"', 'a = "baseline"')
+    spec.write_text(text.replace("n_residents = 100", f'network_file = "{bad}"'))
+    assert main(["sweep", str(spec), "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert ": base: " in err and "scenarios." not in err and "at least 50" in err
+
+
+def test_a_sweep_of_n_residents_beside_a_network_file_is_refused(tmp_path, capsys):
+    good = tmp_path / "good.csv"
+    good.write_text("\n".join(f"{u},{v}" for u, v in _ring(60)))
+    text = SPEC.replace('reform = "beijing_reform"', 'a = "baseline"')
+    text = text.replace("n_residents = 100", f'network_file = "{good}"')
+    spec = tmp_path / "s.toml"
+    spec.write_text(text + "\n[sweep]\nn_residents = [60, 200]\n")
+    assert main(["sweep", str(spec), "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert "sweep: n_residents = 200" in err and "60 households" in err
+    spec.write_text(text + "\n[sweep]\nn_residents = [60]\n")  # the file's own size is fine
+    assert main(["sweep", str(spec), "--dry-run"]) == 0
+
+
 def test_failed_runs_print_their_distinct_reasons_with_counts(tmp_path, capsys, monkeypatch):
 
     class Flaky(CommunityModel):

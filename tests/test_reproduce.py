@@ -38,6 +38,10 @@ def test_quick_reproduction_judges_every_claim(tmp_path):
                   "5. Some levers work only together", "5. A settled circle"):  # fmt: skip
         line = next(row for row in report.splitlines() if claim in row)
         assert line.rstrip(" |").endswith(("yes", "no"))
+    levers_differ = next(row for row in report.splitlines() if "5. Levers differ" in row)
+    cells = [c.strip() for c in levers_differ.strip("| ").split("|")]
+    assert "p = " in cells[1]  # the ANOVA's p-value is in the test; effect and CI are numbers
+    assert all(float(c) == float(c) for c in cells[2:5]), cells
     for name in (*SPECS, "sensitivity_sobol"):
         assert (tmp_path / f"{name}_quick" / "analysis" / "report.md").is_file()
     assert "## Best plans for a budget" in report
