@@ -7,6 +7,7 @@ tasks per worker are in flight, so the coordinator's memory does not grow with t
 
 from __future__ import annotations
 
+import logging
 import multiprocessing as mp
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -106,6 +107,8 @@ def dask(
                 processes=True,
                 host="127.0.0.1",
                 dashboard_address=None,
+                # a stop cancels the running tasks: each worker would log it as a warning
+                silence_logs=logging.ERROR,
             )
             client = Client(cluster)
     except Exception as exc:  # any failure to connect is the user's to fix, not a crash
