@@ -35,7 +35,8 @@ def test_quick_reproduction_judges_every_claim(tmp_path):
     report = reproduce(tmp_path, quick=True).read_text()
     for claim in ("1. Without intervention", "2. Participants are mostly retirees",
                   "3. Completion high", "4. A fixed first report", "5. Levers differ",
-                  "5. Some levers work only together", "5. A settled circle"):  # fmt: skip
+                  "5. Some levers work only together", "5. A settled circle",
+                  "The service side binds"):  # fmt: skip
         line = next(row for row in report.splitlines() if claim in row)
         assert line.rstrip(" |").endswith(("yes", "no"))
     levers_differ = next(row for row in report.splitlines() if "5. Levers differ" in row)
