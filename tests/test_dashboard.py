@@ -521,12 +521,21 @@ def test_sliders_show_value_unit_and_range(kernel_context):
     _session(check)
 
 
-def test_slider_steps_keep_every_default_on_a_step():
+def test_slider_steps_keep_every_default_on_a_step_counted_from_the_minimum():
     for p in PARAMS.values():
         if p.type is float:
             low, high = rn.ui_range(p)
-            step = dash.slider_step(p.default, low, high)
-            assert round(p.default / step) * step == pytest.approx(p.default, abs=1e-9)
+            step = dash.slider_step(low, high, p.default)
+            on = low + round((p.default - low) / step) * step
+            assert on == pytest.approx(p.default, abs=1e-9), p.name
+
+
+def test_slider_steps_keep_an_opened_files_values_on_a_step():
+    # values of an exported policy; a step of 10 took 1.82 to 0, a step of 1 from 0.5 took 8 off
+    for low, high, value in ((0, 1000, 1.82), (0, 1000, 120.48), (0, 1, 0.5456), (0.5, 104, 8.0)):
+        step = dash.slider_step(low, high, value)
+        assert low + round((value - low) / step) * step == pytest.approx(value, abs=1e-9)
+    assert dash.slider_step(0, 1000, 0.0, 40.0) == 10.0  # coarse when nothing is off the grid
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))

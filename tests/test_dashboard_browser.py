@@ -266,6 +266,22 @@ def test_bad_settings_and_a_busy_server_are_explained_and_the_page_keeps_working
     b_ctx.close()
 
 
+def test_showing_a_setting_never_changes_it(chromium, server):
+    # values between a coarse slider's steps (an exported policy's), and a default that is
+    # off a grid starting at 0.5: a slider used to snap them and write the snap back
+    query = "community_fund=1.82&feedback_prob=0.5456&department_budget=120.48"
+    ctx, page, _ = _open(chromium, server, query)
+    page.locator(".tier-advanced .v-expansion-panel-header").click()
+    page.get_by_role("slider", name="迟到处置价值半衰期（周）").wait_for(state="attached")
+    page.wait_for_timeout(5_000)  # a snap arrived within seconds of the sliders being drawn
+    url = page.url
+    for kept in ("community_fund=1.82", "feedback_prob=0.5456", "department_budget=120.48"):
+        assert kept in url, url
+    assert "lateness_halflife_weeks" not in url, url
+    assert "迟到处置价值半衰期（周）：" not in page.locator("body").inner_text()  # not "changed"
+    ctx.close()
+
+
 def test_english_downloads_carry_the_settings_and_a_link_restores_them(chromium, server):
     query = "scenario=whistle_and_report&seed=5&weeks=60&feedback_prob=0.5&lang=en"
     context, page, _ = _open(chromium, server, query=query, step="Step")

@@ -270,14 +270,18 @@ def ParamWidget(p: Param, value: Any, on_value, lang: str, show_help: bool, erro
                     label, value=int(value), min=int(low), max=int(high), on_value=on_value
                 )
             else:
+                step = slider_step(low, high, p.default, value)
+
+                def moved(new: float) -> None:
+                    # the browser snaps a value off the grid to the nearest step and reports
+                    # it; only a move by the user (at least half a step) changes the setting
+                    if abs(new - float(value)) > step / 2:
+                        on_value(new)
+
                 solara.SliderFloat(
-                    label,
-                    value=float(value),
-                    min=float(low),
-                    max=float(high),
-                    step=slider_step(p.default, low, high),
-                    on_value=on_value,
-                )
+                    label, value=float(value), min=float(low), max=float(high), step=step,
+                    on_value=moved,
+                )  # fmt: skip
             # the label carries the unit; the value line shows the numbers
             now = t("value_now", lang, value=rn.format_value(p, value, lang, unit=False))
             span = rn.format_range(p, low, high, lang, unit=False)
@@ -289,16 +293,21 @@ def ParamWidget(p: Param, value: Any, on_value, lang: str, show_help: bool, erro
             Note(error, "error", classes=["param-error"])
 
 
-def slider_step(default: float, low: float, high: float) -> float:
-    """About 1 % of the range, but fine enough that the default lies on a step.
+def slider_step(low: float, high: float, *values: float) -> float:
+    """About 1 % of the range, but fine enough that every value given lies on a step.
 
-    A slider snaps its value to a step and reports the snapped value; a coarse step would
-    silently change a default such as 0.234.
+    A slider's steps start at its minimum (low, low + step, …); it snaps a value between
+    steps and reports the snapped value. A coarse step would silently change a default such
+    as 0.234, or an opened file's 1.82 (to 0), so the step is refined until the default and
+    the value shown are on the grid (to 10⁻⁶; beyond that the page ignores the snap).
     """
     import math
 
+    def on_grid(step: float) -> bool:
+        return all(abs(round((v - low) / step) * step - (v - low)) <= 1e-9 for v in values)
+
     step = 10.0 ** math.floor(math.log10((high - low) / 100))
-    while step > 1e-6 and abs(round(default / step) * step - default) > 1e-9:
+    while step > 1e-6 and not on_grid(step):
         step /= 10
     return step
 
