@@ -261,6 +261,8 @@ class CommunityModel(mesa.Model):
             self._week()
         self.params["learning"] = learning
         self._reset_counters()
+        if burn:  # week 0 shows the settled state, but nothing has been spent since week 0
+            self.measures["budget_spent"] = 0.0
         self.totals["received"] = len(self.cases)  # cases carried over from the burn-in
         self.week = 0
         self.burn_in_seconds = time.perf_counter() - started  # for benchmarks

@@ -41,6 +41,7 @@ params_strategy = st.fixed_dictionaries(
 @given(params=params_strategy, seed=st.integers(0, 2**31 - 1), reform=st.integers(0, 15))
 def test_every_case_is_in_exactly_one_state_and_rates_stay_valid(params, seed, reform):
     model = CommunityModel(scenario="full_package", rng=seed, reform_week=reform, **params)
+    assert model.measures.get("budget_spent", 0.0) == 0.0  # week 0: nothing spent since it
     for _ in range(20):
         model.step()
         counts = model.case_counts()
