@@ -349,6 +349,29 @@ def test_comparison_says_it_in_one_sentence_with_points_and_interval(reform_runs
     assert table.index.tolist() == list(range(len(table)))  # shown without the index
 
 
+def test_a_small_effect_is_said_with_a_decimal_not_rounded_to_nothing(reform_runs):
+    shifted = reform_runs.copy()
+    shifted.attrs = reform_runs.attrs
+    same = shifted.scenario == "other"
+    shifted.loc[~same, "participation_rate"] = shifted.loc[same, "participation_rate"].to_numpy()
+    shifted.loc[~same, "participation_rate"] += 0.009  # 0.9 points in every replicate
+    zh = rn.comparison_sentence(shifted, "zh")
+    assert "参与率提高约 0.9 个百分点（95%区间 0.9–0.9）" in zh, zh
+
+
+def test_spending_at_the_end_is_what_the_last_52_weeks_added():
+    weeks = np.arange(1, 101)
+    frames = []
+    for role, per_week in (("chosen", 2.0), ("other", 1.0)):
+        for r in range(3):
+            f = pd.DataFrame({c: 0.5 for c, _, _ in rn.END_MEASURES}, index=weeks - 1)
+            f["week"], f["scenario"], f["replicate"] = weeks, role, r
+            f["budget_spent"] = per_week * weeks  # a running total
+            frames.append(f)
+    row = rn.end_differences(pd.concat(frames)).set_index("measure").loc["budget_spent"]
+    assert (row["chosen"], row["other"], row["diff"]) == (104.0, 52.0, 52.0)
+
+
 def test_comparison_of_a_preset_with_itself_shows_no_difference():
     runs = rn.compare(rn.settings_for("baseline"), "baseline", replicates=3, weeks=20)
     assert set(runs.scenario) == {"chosen", "other"} and len(runs) == 2 * 3 * 20

@@ -61,6 +61,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "backlog": {"en": "Backlog (cases)", "zh": "积压案件（件）"},
     "efficacy": {"en": "Mean efficacy", "zh": "平均效能感"},
     "budget": {"en": "Budget spent (10k CNY)", "zh": "累计支出（万元）"},
+    "budget_year": {"en": "Spent in the last 52 weeks (10k CNY)", "zh": "最后52周支出（万元）"},
     "response_time": {"en": "Response time (weeks)", "zh": "响应时间（周）"},
     "tab_now": {"en": "This run", "zh": "本次运行"},
     "tab_compare": {"en": "Compare scenarios", "zh": "情景对比"},
@@ -138,8 +139,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "difference": {"en": "Difference", "zh": "差异"},
     "ci": {"en": "95 % interval", "zh": "95%区间"},
     "end_note": {
-        "en": "Mean of the last 52 weeks (a fiscal year), paired by seed.",
-        "zh": "最后52周（一个财年）的平均值，按随机种子配对。",
+        "en": "Mean of the last 52 weeks (a fiscal year), paired by seed; spending: the "
+        "total of those weeks.",
+        "zh": "最后52周（一个财年）的平均值，按随机种子配对；支出为这52周的合计。",
     },
     "pp": {"en": "pp", "zh": "个百分点"},
     "sentence_intro": {"en": "Compared with {other}, {chosen} ", "zh": "与{other}相比，{chosen}使"},

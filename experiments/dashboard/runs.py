@@ -259,8 +259,10 @@ END_MEASURES = (
     ("resolution_rate", "resolution", "rate"),
     ("mean_efficacy", "efficacy", 2),
     ("backlog", "backlog", 0),
-    ("budget_spent", "budget", 0),
+    ("budget_spent", "budget_year", 0),
 )
+#: Running totals: "at the end" is what was added over the last END_WEEKS weeks.
+CUMULATIVE = ("budget_spent",)
 
 
 def end_differences(runs: pd.DataFrame) -> pd.DataFrame:
@@ -270,10 +272,17 @@ def end_differences(runs: pd.DataFrame) -> pd.DataFrame:
     """
     from scipy import stats
 
-    last = runs[runs.week > runs.week.max() - END_WEEKS]
+    start = runs.week.max() - END_WEEKS
+    last = runs[runs.week > start]
     rows = []
     for col, key, kind in END_MEASURES:
-        per = last.groupby(["scenario", "replicate"])[col].mean().unstack(0)
+        if col in CUMULATIVE:  # the total at the end minus the total before the window
+            by = runs.set_index(["scenario", "replicate", "week"])[col]
+            end = by.xs(runs.week.max(), level="week")
+            before = by.xs(start, level="week") if start >= 1 else 0.0
+            per = (end - before).unstack(0)
+        else:
+            per = last.groupby(["scenario", "replicate"])[col].mean().unstack(0)
         scale = 100.0 if kind == "rate" else 1.0
         diff = (per["chosen"] - per["other"]).to_numpy() * scale
         m = float(diff.mean())
@@ -309,14 +318,16 @@ def comparison_sentence(runs: pd.DataFrame, lang: str) -> str:
     for col in ("participation_rate", "satisfaction_rate"):
         r = diffs.loc[col]
         measure = t(r["key"], lang) if lang == "zh" else t(r["key"], lang).lower()
-        lo, hi = _num(r["lo"], 0), _num(r["hi"], 0)
+        # whole points when the interval is wide; one decimal when it would round to nothing
+        dec = 0 if min(abs(r["lo"]), abs(r["hi"])) >= 10 else 1
+        lo, hi = _num(r["lo"], dec), _num(r["hi"], dec)
         if r["lo"] > 0:
             key = "sentence_up"
         elif r["hi"] < 0:
-            key, lo, hi = "sentence_down", _num(-r["hi"], 0), _num(-r["lo"], 0)
+            key, lo, hi = "sentence_down", _num(-r["hi"], dec), _num(-r["lo"], dec)
         else:
             key, lo, hi = "sentence_same", _num(r["lo"], 1, True), _num(r["hi"], 1, True)
-        parts.append(t(key, lang, measure=measure, d=_num(abs(r["diff"]), 0), lo=lo, hi=hi))
+        parts.append(t(key, lang, measure=measure, d=_num(abs(r["diff"]), dec), lo=lo, hi=hi))
     intro = t(
         "sentence_intro",
         lang,
