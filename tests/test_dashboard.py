@@ -20,7 +20,7 @@ from matplotlib.colors import to_rgba
 from experiments.dashboard import app as dash
 from experiments.dashboard import figures as fg
 from experiments.dashboard import runs as rn
-from experiments.dashboard.i18n import MESSAGES, missing_translations, t
+from experiments.dashboard.i18n import MESSAGES, missing_translations, scenario_description, t
 from experiments.plan import plan_runs
 from experiments.spec import SpecError, parse_spec
 from model import PARAMS, SCENARIOS
@@ -241,6 +241,21 @@ def test_running_stops_by_itself_at_the_horizon(kernel_context):
         assert _button(rc, "运行").widget.disabled  # stopped, not paused mid-way
 
     asyncio.run(main())
+
+
+def test_changed_settings_are_not_described_as_the_preset_and_late_levers_are_flagged(
+    kernel_context,
+):
+    def check():
+        _, rc = _render()
+        assert _texts(rc, "preset-explanation") == [scenario_description("baseline", "zh")]
+        assert not _texts(rc, "before-reform")
+        _, rc = solara.render(_at("feedback_prob=0.5&weeks=40"), handle_error=False)
+        # a lever moved on the status quo: not "no reform"; it would switch on at week 52
+        assert _texts(rc, "preset-explanation") == ["以现状为基础，改动了 1 项设置（列于图下方）。"]
+        assert _texts(rc, "before-reform") == [MESSAGES["before_reform"]["zh"]]
+
+    _session(check)
 
 
 # ---------------------------------------------------------------------- errors

@@ -581,13 +581,23 @@ def Sidebar(
         on_value=lambda label: apply(rn.with_preset(settings, names[label])),
         classes=["preset-select"],
     )
-    solara.Text(scenario_description(settings["scenario"], lang), classes=["preset-explanation"])
-    solara.Text(
-        f"{t('paper_words', lang)}：{SCENARIOS[settings['scenario']]['paper']}"
-        if lang == "zh"
-        else f"{t('paper_words', lang)}: {SCENARIOS[settings['scenario']]['paper']}",
-        classes=["cl-param-help"],
-    )
+    if rn.same_as_preset(settings):
+        solara.Text(
+            scenario_description(settings["scenario"], lang), classes=["preset-explanation"]
+        )
+        solara.Text(
+            f"{t('paper_words', lang)}：{SCENARIOS[settings['scenario']]['paper']}"
+            if lang == "zh"
+            else f"{t('paper_words', lang)}: {SCENARIOS[settings['scenario']]['paper']}",
+            classes=["cl-param-help"],
+        )
+    else:  # an opened file or moved levers: the preset's own description no longer holds
+        preset = rn.settings_for(settings["scenario"])["params"]
+        n = sum(v != preset[k] for k, v in settings["params"].items())
+        solara.Text(
+            t("preset_changed", lang, preset=scenario_label(settings["scenario"], lang), n=n),
+            classes=["preset-explanation"],
+        )
     dropped, read_spec, open_spec = scenario_file
     with solara.Div(classes=["spec-drop"]):
         solara.FileDrop(label=t("open_spec", lang), on_file=read_spec, lazy=True)
@@ -701,6 +711,9 @@ def NowView(run: Run, lang, colour_by, set_colour_by, version, lock):
         solara.HTML(tag="ul", unsafe_innerHTML=items, classes=["cl-diff", "differs-list"])
     else:
         solara.Text(t("differs_none", lang), classes=["differs-list"])
+    _, levers, week = rn.split_settings(s)
+    if levers and week >= s["weeks"]:  # levers switch on at the start of week `week`
+        Note(t("before_reform", lang), classes=["before-reform"])
 
 
 @solara.component

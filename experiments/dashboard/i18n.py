@@ -111,6 +111,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The run ends before the levers switch on (week set under Policy levers).",
         "zh": "运行在改革启动周之前就结束了（启动周见“政策杠杆”）。",
     },
+    "preset_changed": {
+        "en": "Based on {preset}, with {n} settings changed: they are listed under the figures.",
+        "zh": "以{preset}为基础，改动了 {n} 项设置（列于图下方）。",
+    },
     "on_screen": {"en": "settings on screen", "zh": "当前设置"},
     "on_screen_based": {
         "en": "settings on screen (from {preset})",
