@@ -332,8 +332,9 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         limits = rn.Limits.from_env()
         if args.max_residents is not None:
             limits = dataclasses.replace(limits, max_residents=args.max_residents)
-        settings = rn.settings_from_spec(path.read_text(encoding="utf-8"), str(path),
-                                         args.scenario, limits)  # fmt: skip
+        chosen, settings = rn.scenario_from_spec(path.read_text(encoding="utf-8"), str(path),
+                                                 args.scenario, limits)  # fmt: skip
+        print(f"dashboard: opening scenario {chosen!r} of {path}", file=sys.stderr)
         query = rn.to_query(settings)  # no language: the page opens in its default
     elif args.scenario:
         raise ValueError("--scenario picks a scenario of the file given with --open")

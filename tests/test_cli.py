@@ -150,6 +150,7 @@ def test_dashboard_opens_a_scenario_file_as_a_link_and_refuses_a_bad_one(
     good = tmp_path / "saved.toml"
     good.write_text(rn.scenario_toml(settings), encoding="utf-8")
     assert main(["dashboard", "--open", str(good)]) == 0
+    assert "opening scenario 'feedback_loop' of" in capsys.readouterr().err
     back, _, bad = rn.from_query(called["query"])
     assert back["params"] == settings["params"] and back["seed"] == 4 and bad == []
     for argv, says in [

@@ -707,6 +707,17 @@ def test_scenario_files_the_page_cannot_show_are_refused_with_the_reason(old, ne
     assert "p.toml" in str(err.value) and says in str(err.value), str(err.value)
 
 
+def test_a_spec_opens_at_its_first_scenario_the_page_can_show():
+    from experiments.reproduce import SPEC_DIR
+
+    # levers.toml begins with a baseline whose learning is frozen (not a lever): skipped
+    text = (SPEC_DIR / "levers.toml").read_text(encoding="utf-8")
+    name, settings = rn.scenario_from_spec(text, "levers.toml")
+    assert name == "feedback_loop" and settings["scenario"] == "feedback_loop"
+    with pytest.raises(SpecError, match="baseline_frozen"):  # asked for by name: the reason
+        rn.scenario_from_spec(text, "levers.toml", scenario="baseline_frozen")
+
+
 def test_two_intervention_weeks_or_an_unknown_scenario_are_refused():
     two = (
         POLICY + "\n[[scenarios.policy.interventions]]\nweek = 40\n"
@@ -753,7 +764,7 @@ def test_a_dropped_scenario_file_opens_on_screen_and_a_bad_one_is_explained(
         _drop(rc, monkeypatch, "policy_003.toml", POLICY.encode())
         await until(lambda: _texts(rc, "spec-ready"))
         assert not _texts(rc, "spec-error")
-        assert _texts(rc, "spec-ready")[0].startswith("policy_003.toml：与现状相比有 4 项")
+        assert _texts(rc, "spec-ready")[0].startswith("policy_003.toml · policy：与现状相比有 4 项")
         _button(rc, "打开此文件").widget.click()
         settings = rn.settings_from_spec(POLICY)
         model = rn.run_to(rn.build_model(settings), 60)

@@ -380,7 +380,8 @@ def Page():
                 text = data.decode("utf-8")
             except UnicodeDecodeError:
                 raise ValueError(t("err_spec_text", lang)) from None
-            set_dropped({"name": name, "settings": rn.settings_from_spec(text, source=name)})
+            chosen, settings = rn.scenario_from_spec(text, source=name)
+            set_dropped({"name": f"{name} · {chosen}", "settings": settings})
         except ValueError as exc:  # SpecError is a ValueError
             set_dropped({"name": name, "error": t("err_spec", lang, why=str(exc))})
 

@@ -569,14 +569,22 @@ MAX_SPEC_BYTES = 64_000
 
 def settings_from_spec(text: str, source: str = "<file>", scenario: str | None = None,
                        limits: Limits = LIMITS) -> dict:  # fmt: skip
-    """Settings of one scenario of an experiment spec: a file saved from this page, a policy
-    of ``civicloop optimize`` (``DIR/policies/*.toml``) or any spec with one scenario to show.
+    """Settings of one scenario of an experiment spec (see :func:`scenario_from_spec`)."""
+    return scenario_from_spec(text, source, scenario, limits)[1]
+
+
+def scenario_from_spec(text: str, source: str = "<file>", scenario: str | None = None,
+                       limits: Limits = LIMITS) -> tuple[str, dict]:  # fmt: skip
+    """(name, settings) of one scenario of an experiment spec: a file saved from this page,
+    a policy of ``civicloop optimize`` (``DIR/policies/*.toml``) or any spec with a
+    scenario the page can show.
 
     The page shows levers switching on at one reform week, so the scenario's interventions
     must set levers only, all at one week; other parameters come from ``[base]`` or the
     scenario's ``set`` and hold from week 0. ``scenario`` picks one by name; by default the
-    first that is not the plain status quo. Raises :class:`experiments.spec.SpecError`
-    naming the file and what is wrong.
+    first that is not the plain status quo and that the page can show. Raises
+    :class:`experiments.spec.SpecError` naming the file and what is wrong (by default, with
+    the first scenario's reason).
     """
     from experiments.spec import SpecError, parse_spec
 
@@ -593,11 +601,23 @@ def settings_from_spec(text: str, source: str = "<file>", scenario: str | None =
     def plain(s) -> bool:
         return s.base == "baseline" and not s.params and not s.interventions
 
-    chosen = next(
-        (s for s in spec.scenarios if s.name == scenario) if scenario is not None
-        else (s for s in spec.scenarios if not plain(s)),
-        spec.scenarios[0],
-    )  # fmt: skip
+    if scenario is not None:
+        candidates = [s for s in spec.scenarios if s.name == scenario]
+    else:
+        candidates = [s for s in spec.scenarios if not plain(s)] or spec.scenarios[:1]
+    first_error = None
+    for chosen in candidates:
+        try:
+            return chosen.name, _scenario_settings(spec, chosen, source, limits)
+        except SpecError as exc:
+            first_error = first_error or exc
+    raise first_error
+
+
+def _scenario_settings(spec, chosen, source: str, limits: Limits) -> dict:
+    """Settings of the scenario ``chosen`` of ``spec``, or a SpecError saying why not."""
+    from experiments.spec import SpecError
+
     where = f"{source}: scenario {chosen.name!r}"
     early = sorted(k for k, v in {**spec.base, **chosen.params}.items()
                    if PARAMS[k].lever and v != PARAMS[k].default)  # fmt: skip
