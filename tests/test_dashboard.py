@@ -274,6 +274,8 @@ def test_bad_settings_keep_the_previous_model_with_a_message_next_to_the_control
         assert _texts(rc, "stale-run")
         rc.find(v.Slider, label="退休居民比例").widget.v_model = 0.3
         assert _texts(rc, "param-error") == [] and not _texts(rc, "stale-run")
+        tiers = [w.v_model for w in rc.find(v.ExpansionPanels).widgets]
+        assert tiers == [0, 0, 0]  # fixing it folds no section the user had opened
 
     _session(check)
 

@@ -523,7 +523,7 @@ def Page():
                     )
                 status = t("status_week", lang, week=run.model.week, horizon=run.settings["weeks"])
                 if at_end:
-                    status += " " + t("at_horizon", lang)
+                    status += ("。" if lang == "zh" else ". ") + t("at_horizon", lang)
                 solara.Text(status, classes=["cl-status", "run-status"])
                 if invalid:
                     Note(t("err_kept", lang), "error", classes=["stale-run"])
@@ -552,7 +552,9 @@ def Page():
 def Tier(title: str, open_: bool, content, css_class: str):
     """A folding section whose controls are only built once it is opened: the page then
     opens with the levers' ~20 widgets instead of ~80 (faster first screen, lighter page)."""
-    is_open, set_open = solara.use_state_or_update(open_)
+    is_open, set_open = solara.use_state(open_)
+    # an error inside opens the section; its fixing must not fold it under the user's hands
+    solara.use_effect(lambda: set_open(True) if open_ else None, [open_])
     with (
         solara.v.ExpansionPanels(
             v_model=0 if is_open else None,
@@ -645,10 +647,11 @@ def Sidebar(
     def has_error(tier: str) -> bool:
         return any(rn.tier(PARAMS[k]) == tier for k in errors if k in PARAMS)
 
-    Tier(t("tier_levers", lang), True, lambda: widgets("levers"), "tier-levers")
+    # keyed: a note appearing above them must not rebuild them (and fold them)
+    Tier(t("tier_levers", lang), True, lambda: widgets("levers"), "tier-levers").key("levers")
     Tier(t("tier_community", lang), has_error("community") or "seed" in errors, community,
-         "tier-community")  # fmt: skip
-    Tier(t("tier_advanced", lang), has_error("advanced"), advanced, "tier-advanced")
+         "tier-community").key("community")  # fmt: skip
+    Tier(t("tier_advanced", lang), has_error("advanced"), advanced, "tier-advanced").key("advanced")
     solara.Switch(label=t("show_help", lang), value=show_help, on_value=set_show_help)
 
 

@@ -80,6 +80,9 @@ def serve(host: str = "127.0.0.1", port: int = 8765, query: str = "", **caps: in
     check_address(host, port)
     env = dict(os.environ)
     env["PYTHONWARNINGS"] = ",".join(w for w in (env.get("PYTHONWARNINGS"), QUIET_WARNINGS) if w)
+    # Solara's own "This website runs on Solara" badge is English only and lies over the
+    # page's bottom corner (a chart's axis, a download button)
+    env.setdefault("SOLARA_THEME_SHOW_BANNER", "False")
     for name, value in caps.items():
         if value is not None:
             env[f"CIVICLOOP_DASHBOARD_{name.upper()}"] = str(value)
