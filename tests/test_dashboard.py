@@ -709,6 +709,19 @@ def test_scenario_files_the_page_cannot_show_are_refused_with_the_reason(old, ne
     assert "p.toml" in str(err.value) and says in str(err.value), str(err.value)
 
 
+def test_why_a_file_cannot_open_is_said_in_the_pages_language():
+    from experiments.reproduce import SPEC_DIR
+
+    text = (SPEC_DIR / "example_small.toml").read_text(encoding="utf-8")
+    with pytest.raises(rn.PageRefusal) as err:
+        rn.scenario_from_spec(text, "example_small.toml")
+    assert "the dashboard opens one scenario" in str(err.value)  # the command line's words
+    assert err.value.say("zh").startswith("example_small.toml：此文件扫描或抽样多组参数")
+    with pytest.raises(rn.PageRefusal) as err:
+        rn.scenario_from_spec(POLICY, "p.toml", scenario="nope")
+    assert err.value.say("zh") == "p.toml：没有名为“nope”的情景；文件中有：baseline, policy"
+
+
 def test_a_spec_opens_at_its_first_scenario_the_page_can_show():
     from experiments.reproduce import SPEC_DIR
 

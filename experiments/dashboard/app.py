@@ -383,7 +383,8 @@ def Page():
             chosen, settings = rn.scenario_from_spec(text, source=name)
             set_dropped({"name": f"{name} · {chosen}", "settings": settings})
         except ValueError as exc:  # SpecError is a ValueError
-            set_dropped({"name": name, "error": t("err_spec", lang, why=str(exc))})
+            why = exc.say(lang) if isinstance(exc, rn.PageRefusal) else str(exc)
+            set_dropped({"name": name, "error": t("err_spec", lang, why=why)})
 
     def open_spec() -> None:
         new = dropped["settings"]

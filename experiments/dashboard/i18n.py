@@ -239,6 +239,54 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "打开情景文件：将 TOML 文件拖放到此处"
         "（本页导出的情景，或 civicloop 政策搜索导出的方案）",
     },
+    "spec_sweeps": {
+        "en": "this spec sweeps or samples parameters (many runs); the dashboard opens one "
+        "scenario – run it with `civicloop sweep`",
+        "zh": "此文件扫描或抽样多组参数（多次运行），看板只打开一个情景；"
+        "请用 `civicloop sweep` 运行",
+    },
+    "spec_no_scenario": {
+        "en": "no scenario '{name}'; the file has: {names}",
+        "zh": "没有名为“{name}”的情景；文件中有：{names}",
+    },
+    "spec_early_levers": {
+        "en": "levers set from week 0 ({names}) cannot be shown: the dashboard switches levers "
+        "on at the reform week – put them in interventions",
+        "zh": "自第0周起设定的杠杆（{names}）无法显示：看板在改革启动周开启杠杆，"
+        "请写入 interventions",
+    },
+    "spec_many_weeks": {
+        "en": "interventions at weeks {weeks}; the dashboard shows levers switching on at one "
+        "reform week",
+        "zh": "干预分别在第 {weeks} 周；看板只显示在同一个改革启动周开启的杠杆",
+    },
+    "spec_not_levers": {
+        "en": "interventions may only switch levers; {names} belong in [base] (they hold from "
+        "week 0)",
+        "zh": "interventions 只能切换政策杠杆；{names} 应写入 [base]（自第0周起生效）",
+    },
+    "spec_preset_week": {
+        "en": "the preset '{preset}' switches on at reform_week {week}, the interventions at "
+        "week {at}; the dashboard shows one reform week",
+        "zh": "预设情景“{preset}”在第 {week} 周（reform_week）开启，而 interventions 在第 {at} 周；"
+        "看板只显示一个改革启动周",
+    },
+    "spec_weeks": {
+        "en": "weeks = {weeks}; this server runs 1 to {most} weeks",
+        "zh": "weeks = {weeks}；本服务器可运行 1 至 {most} 周",
+    },
+    "spec_seed": {
+        "en": "seed = {seed}; the page takes 0 to {most}",
+        "zh": "seed = {seed}；本页面接受 0 至 {most}",
+    },
+    "spec_hidden": {
+        "en": "{name} cannot be set on the page",
+        "zh": "{name} 不能在本页面设置",
+    },
+    "spec_cap": {
+        "en": "{name} = {value}; this server allows {low} to {high}",
+        "zh": "{name} = {value}；本服务器允许 {low} 至 {high}",
+    },
     "err_spec": {
         "en": "This file cannot be opened: {why}",
         "zh": "无法打开此文件：{why}",

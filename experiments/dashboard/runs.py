@@ -33,6 +33,7 @@ from model.model import CommunityModel
 from model.params import PARAMS, Param, ParameterError, defaults, parse_value
 from model.scenarios import SCENARIOS
 
+from ..spec import SpecError
 from .i18n import choice_label, param_label, param_name, scenario_label, t
 
 HORIZON = 156  # three years: the paper's cycle of reform and disappointment
@@ -567,6 +568,22 @@ def scenario_toml(settings: dict, compare_with: str = "baseline", replicates: in
 MAX_SPEC_BYTES = 64_000
 
 
+class PageRefusal(SpecError):
+    """Why the page cannot show a scenario file, in the reader's language: ``str()`` is the
+    English message (the command line's), :meth:`say` gives it in ``lang``."""
+
+    def __init__(self, source: str, scenario: str | None, key: str, **fields: Any) -> None:
+        self.source, self.scenario, self.key, self.fields = source, scenario, key, fields
+        super().__init__(self.say("en"))
+
+    def say(self, lang: str) -> str:
+        where = self.source
+        if self.scenario is not None:
+            where += (f"：情景“{self.scenario}”" if lang == "zh"
+                      else f": scenario {self.scenario!r}")  # fmt: skip
+        return f"{where}{'：' if lang == 'zh' else ': '}{t(self.key, lang, **self.fields)}"
+
+
 def settings_from_spec(text: str, source: str = "<file>", scenario: str | None = None,
                        limits: Limits = LIMITS) -> dict:  # fmt: skip
     """Settings of one scenario of an experiment spec (see :func:`scenario_from_spec`)."""
@@ -586,17 +603,14 @@ def scenario_from_spec(text: str, source: str = "<file>", scenario: str | None =
     :class:`experiments.spec.SpecError` naming the file and what is wrong (by default, with
     the first scenario's reason).
     """
-    from experiments.spec import SpecError, parse_spec
+    from experiments.spec import parse_spec
 
     spec = parse_spec(text, source)
     if spec.sweep or spec.design:
-        raise SpecError(
-            f"{source}: this spec sweeps or samples parameters (many runs); the dashboard "
-            "opens one scenario – run it with `civicloop sweep`"
-        )
+        raise PageRefusal(source, None, "spec_sweeps")
     names = [s.name for s in spec.scenarios]
     if scenario is not None and scenario not in names:
-        raise SpecError(f"{source}: no scenario {scenario!r}; the file has: {', '.join(names)}")
+        raise PageRefusal(source, None, "spec_no_scenario", name=scenario, names=", ".join(names))
 
     def plain(s) -> bool:
         return s.base == "baseline" and not s.params and not s.interventions
@@ -615,56 +629,41 @@ def scenario_from_spec(text: str, source: str = "<file>", scenario: str | None =
 
 
 def _scenario_settings(spec, chosen, source: str, limits: Limits) -> dict:
-    """Settings of the scenario ``chosen`` of ``spec``, or a SpecError saying why not."""
-    from experiments.spec import SpecError
-
-    where = f"{source}: scenario {chosen.name!r}"
+    """Settings of the scenario ``chosen`` of ``spec``, or a PageRefusal saying why not."""
     early = sorted(k for k, v in {**spec.base, **chosen.params}.items()
                    if PARAMS[k].lever and v != PARAMS[k].default)  # fmt: skip
     if early:
-        raise SpecError(
-            f"{where}: levers set from week 0 ({', '.join(early)}) cannot be shown: the "
-            "dashboard switches levers on at the reform week – put them in interventions"
-        )
+        raise PageRefusal(source, chosen.name, "spec_early_levers", names=", ".join(early))
     settings = settings_for(chosen.base, weeks=spec.weeks)
     params = settings["params"]
     params.update(spec.base)
     params.update(chosen.params)
     weeks = sorted({item["week"] for item in chosen.interventions})
     if len(weeks) > 1:
-        raise SpecError(
-            f"{where}: interventions at weeks {', '.join(map(str, weeks))}; the dashboard "
-            "shows levers switching on at one reform week"
-        )
+        raise PageRefusal(source, chosen.name, "spec_many_weeks", weeks=", ".join(map(str, weeks)))
     for item in chosen.interventions:
         others = sorted(k for k in item["set"] if not PARAMS[k].lever)
         if others:
-            raise SpecError(
-                f"{where}: interventions may only switch levers; {', '.join(others)} "
-                "belong in [base] (they hold from week 0)"
-            )
+            raise PageRefusal(source, chosen.name, "spec_not_levers", names=", ".join(others))
         if chosen.base != "baseline" and item["week"] != params["reform_week"]:
-            raise SpecError(
-                f"{where}: the preset {chosen.base!r} switches on at reform_week "
-                f"{params['reform_week']}, the interventions at week {item['week']}; the "
-                "dashboard shows one reform week"
-            )
+            raise PageRefusal(source, chosen.name, "spec_preset_week", preset=chosen.base,
+                              week=params["reform_week"], at=item["week"])  # fmt: skip
         params["reform_week"] = item["week"]
         params.update(item["set"])
     if not 1 <= spec.weeks <= limits.max_weeks:
-        raise SpecError(f"{source}: weeks = {spec.weeks}; this server runs 1 to "
-                        f"{limits.max_weeks} weeks")  # fmt: skip
+        raise PageRefusal(source, None, "spec_weeks", weeks=spec.weeks, most=limits.max_weeks)
     if not 0 <= spec.seed < 2**31:
-        raise SpecError(f"{source}: seed = {spec.seed}; the page takes 0 to {2**31 - 1}")
+        raise PageRefusal(source, None, "spec_seed", seed=spec.seed, most=2**31 - 1)
     for name, value in params.items():
         p = PARAMS[name]
         if value == p.default:
             continue
         if name in HIDDEN:
-            raise SpecError(f"{where}: {name} cannot be set on the page")
+            raise PageRefusal(source, chosen.name, "spec_hidden", name=name)
         low, high = ui_range(p, limits)
         if p.type in (int, float) and not low <= value <= high:
-            raise SpecError(f"{where}: {name} = {value}; this server allows {low} to {high}")
+            raise PageRefusal(source, chosen.name, "spec_cap", name=name, value=value, low=low,
+                              high=high)  # fmt: skip
     settings["seed"] = spec.seed
     return settings
 
