@@ -193,29 +193,53 @@ _HEADERS = {("source", "target"), ("src", "dst"), ("from", "to"), ("u", "v"), ("
 
 def _read_edge_lines(path: Path, delimiter: str | None) -> list[tuple[str, str]]:
     """Two node labels per line; ``#`` starts a comment; a first line like ``source,target``
-    is taken as a header. Anything else is an error that names the line."""
-    edges = []
-    with path.open(encoding="utf-8") as fh:
+    is taken as a header, and so is a first line of words above lines of numbers (``from_id,
+    to_id``). Labels may be quoted (``"0","34"``, as R and pandas write them); a byte-order
+    mark (Excel's "CSV UTF-8") is ignored. Anything else is an error that names the line."""
+    edges: list[tuple[str, str]] = []
+    first_line = None
+    with path.open(encoding="utf-8-sig") as fh:
         for number, line in enumerate(fh, 1):
             text = line.split("#", 1)[0].strip()
             if not text:
                 continue
-            fields = [f.strip() for f in text.split(delimiter)]
+            fields = [_unquote(f.strip()) for f in text.split(delimiter)]
             if len(fields) != 2 or not all(fields):
                 sep = "a comma" if delimiter == "," else "whitespace"
                 raise NetworkFileError(
                     f"{path}, line {number}: expected two node labels separated by {sep}, "
                     f"got {text!r}"
                 )
-            if not edges and tuple(f.lower() for f in fields) in _HEADERS:
-                continue
+            if not edges and first_line is None:
+                first_line = number
+                if tuple(f.lower() for f in fields) in _HEADERS:
+                    continue
             if fields[0] == fields[1]:
                 raise NetworkFileError(
                     f"{path}, line {number}: node {fields[0]!r} is tied to itself; a tie "
                     "joins two different households"
                 )
             edges.append((fields[0], fields[1]))
+    words_above_numbers = (
+        len(edges) > 1
+        and not any(map(_numeric, edges[0]))
+        and all(_numeric(x) for edge in edges[1:] for x in edge)
+    )
+    if words_above_numbers:
+        edges = edges[1:]  # a header
     return edges
+
+
+def _unquote(label: str) -> str:
+    return label[1:-1].strip() if len(label) >= 2 and label[0] == label[-1] == '"' else label
+
+
+def _numeric(label: str) -> bool:
+    try:
+        float(label)
+    except ValueError:
+        return False
+    return True
 
 
 def _check_graphml_nodes(path: Path) -> None:

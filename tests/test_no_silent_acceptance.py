@@ -88,6 +88,34 @@ def test_directed_network_files_are_refused(tmp_path):
         read_network_file(path)
 
 
+@pytest.mark.parametrize(
+    ("name", "text", "encoding"),
+    [
+        ("bom.csv", "source,target\n{ring}", "utf-8-sig"),  # Excel's "CSV UTF-8"
+        ("bom_no_header.csv", "{ring}", "utf-8-sig"),
+        ("own_header.csv", "person_a,person_b\n{ring}", "utf-8"),  # words above numbers
+        ("quoted.csv", '"source","target"\n{quoted}', "utf-8"),  # as R and pandas quote
+    ],
+)
+def test_edge_list_headers_quotes_and_byte_order_marks_add_no_households(
+    tmp_path, name, text, encoding
+):
+    edges = [(i, (i + 1) % 60) for i in range(60)]
+    ring = "\n".join(f"{u},{v}" for u, v in edges)
+    quoted = "\n".join(f'"{u}","{v}"' for u, v in edges)
+    path = tmp_path / name
+    path.write_text(text.format(ring=ring, quoted=quoted) + "\n", encoding=encoding)
+    hood = read_network_file(path)
+    assert hood.building.size == 60 and hood.adjacency.nnz == 120
+    assert sorted(hood.node_labels, key=int) == [str(i) for i in range(60)]
+
+
+def test_a_first_line_of_names_above_names_is_a_tie_not_a_header(tmp_path):
+    path = tmp_path / "names.csv"
+    path.write_text("alice,bob\n" + "\n".join(f"{u},{v}" for u, v in _ring(60)) + "\n")
+    assert read_network_file(path).building.size == 62
+
+
 def test_network_file_below_the_minimum_community_size_is_an_error(tmp_path):
     path = tmp_path / "tiny.csv"
     path.write_text("a,b\nb,c\n")
