@@ -169,10 +169,33 @@ def prepare(spec: ExperimentSpec, out: Path) -> dict[str, Any]:
                 f"from this one ({spec.name!r}) in:\n{shown}{more}\nUse a new --out folder, "
                 "or delete the old one to start over."
             )
+        kept = old.get("network_files", {})  # folders from before this record: unchecked
+        now = network_file_hashes(spec)
+        changed = sorted(path for path, digest in kept.items() if now.get(path) != digest)
+        if changed:
+            raise SweepError(
+                f"{out} holds runs on other contents of the network file(s) "
+                f"{', '.join(map(repr, changed))}: the file changed since those runs (or a "
+                "relative path now names another file); restore it, or use a new --out folder"
+            )
         return old
     if out.exists() and any(out.iterdir()):
         raise SweepError(f"{out} is not empty and holds no sweep manifest; choose another folder")
     return {}
+
+
+def network_file_hashes(spec: ExperimentSpec) -> dict[str, str]:
+    """Content hash of every network file the spec names, by the path as written: the
+    fingerprint holds only the path, and a resumed sweep must not mix two networks."""
+    import hashlib
+
+    paths = {d.get("network_file") for d in (spec.base, *(s.params for s in spec.scenarios))}
+    paths.update(spec.sweep.get("network_file", []))
+    return {
+        str(path): hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+        for path in sorted(p for p in paths if p)
+        if Path(path).is_file()
+    }
 
 
 def _as_json(value: Any) -> Any:
@@ -222,6 +245,7 @@ def run_sweep(
         "name": spec.name,
         "fingerprint": spec.fingerprint,
         "spec": spec.raw,
+        "network_files": network_file_hashes(spec),
         "planned_runs": len(runs),
         "versions": versions,
         "git_commit": commit,

@@ -123,6 +123,24 @@ def test_network_file_below_the_minimum_community_size_is_an_error(tmp_path):
         CommunityModel(network_file=str(path))
 
 
+def test_resuming_a_sweep_whose_network_file_changed_is_refused(tmp_path, capsys):
+    net = tmp_path / "net.csv"
+    ring = "\n".join(f"{u},{v}" for u, v in _ring(60))
+    net.write_text(ring)
+    text = SPEC.replace('reform = "beijing_reform"', 'a = "baseline"')
+    spec = tmp_path / "s.toml"
+    spec.write_text(text.replace("n_residents = 100", f'network_file = "{net}"'))
+    out = tmp_path / "out"
+    argv = ["sweep", str(spec), "--out", str(out), "--backend", "serial", "--quiet"]
+    assert main(argv) == 0
+    net.write_text(ring + "\n" + "\n".join(f"x{i},h{i}" for i in range(30)))  # 30 more
+    capsys.readouterr()
+    assert main(argv) == 2
+    assert "other contents of the network file" in capsys.readouterr().err
+    net.write_text(ring)  # restored: the folder resumes
+    assert main(argv) == 0
+
+
 def test_sweep_planning_opens_and_checks_every_network_file(tmp_path, capsys):
     good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
     good.write_text("\n".join(f"{u},{v}" for u, v in _ring(60)))
