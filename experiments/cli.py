@@ -259,7 +259,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     """Run (or resume) every run of an experiment spec; results stream to --out."""
     from .executors import BackendError
     from .plan import plan_runs
-    from .spec import load_spec
+    from .spec import load_spec, read_spec_text
 
     spec = load_spec(args.spec)
     if args.dry_run:
@@ -281,7 +281,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                 workers=args.workers,
                 scheduler=args.scheduler,
                 quiet=args.quiet,
-                spec_text=Path(args.spec).read_text(encoding="utf-8"),
+                spec_text=read_spec_text(Path(args.spec)),
             )
     except (SweepError, BackendError) as exc:
         print(f"civicloop: error: {exc}", file=sys.stderr)
@@ -325,6 +325,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         from pathlib import Path
 
         from experiments.dashboard import runs as rn
+        from experiments.spec import read_spec_text
 
         path = Path(args.open)
         if not path.is_file():
@@ -332,7 +333,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         limits = rn.Limits.from_env()
         if args.max_residents is not None:
             limits = dataclasses.replace(limits, max_residents=args.max_residents)
-        chosen, settings = rn.scenario_from_spec(path.read_text(encoding="utf-8"), str(path),
+        chosen, settings = rn.scenario_from_spec(read_spec_text(path), str(path),
                                                  args.scenario, limits)  # fmt: skip
         print(f"dashboard: opening scenario {chosen!r} of {path}", file=sys.stderr)
         query = rn.to_query(settings)  # no language: the page opens in its default

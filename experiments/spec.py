@@ -85,11 +85,22 @@ def load_spec(path: str | Path) -> ExperimentSpec:
     path = Path(path)
     if not path.is_file():
         raise SpecError(f"{path}: spec file not found")
-    return parse_spec(path.read_text(encoding="utf-8"), source=str(path))
+    return parse_spec(read_spec_text(path), source=str(path))
+
+
+def read_spec_text(path: Path) -> str:
+    """A spec file's text: UTF-8, with or without the byte-order mark Windows editors add."""
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SpecError(
+            f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8"
+        ) from None
 
 
 def parse_spec(text: str, source: str = "<string>") -> ExperimentSpec:
     """Parse and validate spec text; raise :class:`SpecError` naming line and key."""
+    text = text.removeprefix("\ufeff")  # a byte-order mark is not part of the TOML
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -123,6 +123,20 @@ def test_network_file_below_the_minimum_community_size_is_an_error(tmp_path):
         CommunityModel(network_file=str(path))
 
 
+def test_a_spec_with_a_byte_order_mark_reads_and_one_not_in_utf8_is_named(tmp_path, capsys):
+    text = SPEC.replace('reform = "beijing_reform"', 'a = "baseline"')
+    spec = tmp_path / "notepad.toml"
+    spec.write_bytes(text.encode("utf-8-sig"))  # as Windows Notepad saves it
+    assert main(["sweep", str(spec), "--dry-run"]) == 0
+    spec.write_bytes(
+        text.replace('name = "late"', 'name = "late"\ndescription = "社区"').encode("gbk")
+    )
+    capsys.readouterr()
+    assert main(["sweep", str(spec), "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert "notepad.toml: not UTF-8 text" in err and "save the file as UTF-8" in err
+
+
 def test_resuming_a_sweep_whose_network_file_changed_is_refused(tmp_path, capsys):
     net = tmp_path / "net.csv"
     ring = "\n".join(f"{u},{v}" for u, v in _ring(60))
