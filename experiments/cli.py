@@ -318,7 +318,14 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 def cmd_dashboard(args: argparse.Namespace) -> int:
     """Start the Solara dashboard (loopback only unless --host says otherwise)."""
     from experiments.dashboard.serve import serve
+    from model import PARAMS
 
+    smallest = int(PARAMS["n_residents"].low)
+    if args.max_residents is not None and args.max_residents < smallest:
+        raise ValueError(
+            f"--max-residents {args.max_residents}: a community has at least {smallest} "
+            "households, so the cap must be at least that"
+        )
     query = ""
     if args.open:  # checked before the server starts: a bad file is one line, not a page
         import dataclasses

@@ -158,6 +158,7 @@ def test_dashboard_opens_a_scenario_file_as_a_link_and_refuses_a_bad_one(
         (["--open", str(good), "--scenario", "nope"], "no scenario 'nope'"),
         (["--scenario", "baseline"], "--scenario picks a scenario of the file given with --open"),
         (["--open", str(good), "--max-residents", "300"], "n_residents = 400; this server allows"),
+        (["--max-residents", "10"], "--max-residents 10: a community has at least 50"),
     ]:
         called.clear()
         assert main(["dashboard", *argv]) == 2
