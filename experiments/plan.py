@@ -10,6 +10,7 @@ random stream, which makes paired comparisons sharp.
 from __future__ import annotations
 
 import itertools
+import math
 import warnings
 import zlib
 from dataclasses import dataclass
@@ -77,8 +78,32 @@ def salib_problem(design: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+#: The most runs one experiment plans (each run is planned in memory before any starts).
+MAX_RUNS = 1_000_000
+
+
+def planned_points(spec: ExperimentSpec) -> int:
+    """How many design points the spec asks for, counted without building them."""
+    d = spec.design
+    if d is not None:
+        k = len(d["parameters"])
+        per_sample = {"latin": 1, "morris": k + 1}.get(
+            d["method"], 2 * k + 2 if d.get("calc_second_order") else k + 2
+        )
+        return d["samples"] * per_sample
+    return math.prod(len(v) for v in spec.sweep.values()) if spec.sweep else 1
+
+
 def design_points(spec: ExperimentSpec) -> list[dict[str, Any]]:
     """The parameter values of each point: a full factorial, a sampled design, or one point."""
+    total = planned_points(spec) * len(spec.scenarios) * spec.replicates
+    if total > MAX_RUNS:
+        raise SpecError(
+            f"{spec.source}: {total:,} runs ({planned_points(spec):,} points × "
+            f"{len(spec.scenarios)} scenarios × {spec.replicates} replicates); one experiment "
+            f"plans at most {MAX_RUNS:,}: lower `samples`, the sweep's values or `replicates`, "
+            "or split it into several specs"
+        )
     if spec.design is not None:
         return [_typed(row) for row in _sample(spec)]
     if spec.sweep:

@@ -137,6 +137,16 @@ def test_a_spec_with_a_byte_order_mark_reads_and_one_not_in_utf8_is_named(tmp_pa
     assert "notepad.toml: not UTF-8 text" in err and "save the file as UTF-8" in err
 
 
+def test_a_design_too_large_to_plan_is_refused_at_once_with_the_count(tmp_path, capsys):
+    text = SPEC.replace('reform = "beijing_reform"', 'a = "baseline"')
+    spec = tmp_path / "huge.toml"
+    design = '\n[design]\nmethod = "latin"\nsamples = 100000000\n'
+    spec.write_text(text + design + "parameters = { feedback_prob = [0.1, 0.9] }\n")
+    assert main(["sweep", str(spec), "--dry-run"]) == 2  # refused before sampling (it hung)
+    err = capsys.readouterr().err
+    assert "100,000,000 runs" in err and "at most 1,000,000" in err
+
+
 def test_resuming_a_sweep_whose_network_file_changed_is_refused(tmp_path, capsys):
     net = tmp_path / "net.csv"
     ring = "\n".join(f"{u},{v}" for u, v in _ring(60))
