@@ -100,6 +100,16 @@ def _model_from_args(args: argparse.Namespace) -> CommunityModel:
             LeverOverrideWarning,
             stacklevel=2,
         )
+    from model.network import ATTRIBUTE_PARAMS
+
+    for attribute in model.neighbourhood.attributes:
+        for name in (n for n in ATTRIBUTE_PARAMS.get(attribute, ()) if n in values):
+            warnings.warn(
+                f"--set {name}={values[name]} is ignored: the network file "
+                f"{values['network_file']!r} gives each household's {attribute}",
+                LeverOverrideWarning,
+                stacklevel=2,
+            )
     return model
 
 

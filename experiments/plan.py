@@ -222,7 +222,9 @@ def check_network_files(spec: ExperimentSpec, points: list[dict[str, Any]]) -> N
             return "sweep"
         return f"scenarios.{sc.name}" if name in sc.params else "base"
 
-    seen: dict[tuple, int] = {}
+    from model.network import ATTRIBUTE_PARAMS
+
+    seen: dict[tuple, tuple[int, list[str]]] = {}
     for sc in spec.scenarios:
         for values in points:
             params = {**defaults(), **spec.base, **sc.params, **values}
@@ -232,19 +234,29 @@ def check_network_files(spec: ExperimentSpec, points: list[dict[str, Any]]) -> N
                    params["buildings_per_compound"])  # fmt: skip
             if key not in seen:
                 try:
-                    seen[key] = load_network_file(params).building.size
+                    hood = load_network_file(params)
+                    seen[key] = (hood.building.size, list(hood.attributes))
                 except NetworkFileError as exc:
                     raise SpecError(
                         f"{spec.source}: {where('network_file', sc, values)}: {exc}"
                     ) from None
-            given = {**spec.base, **sc.params, **values}.get("n_residents")
-            if given is not None and given != seen[key]:
+            n, attributes = seen[key]
+            explicit = {**spec.base, **sc.params, **values}
+            given = explicit.get("n_residents")
+            if given is not None and given != n:
                 raise SpecError(
                     f"{spec.source}: {where('n_residents', sc, values)}: n_residents = {given} "
                     f"but the network file {params['network_file']!r} "
-                    f"({where('network_file', sc, values)}) sets the community: {seen[key]} "
+                    f"({where('network_file', sc, values)}) sets the community: {n} "
                     "households; drop n_residents or the network file"
                 )
+            for attribute in attributes:
+                for name in (x for x in ATTRIBUTE_PARAMS.get(attribute, ()) if x in explicit):
+                    raise SpecError(
+                        f"{spec.source}: {where(name, sc, values)}: {name} has no effect: the "
+                        f"network file {params['network_file']!r} gives each household's "
+                        f"{attribute}; drop {name} or the file's {attribute!r} attribute"
+                    )
 
 
 def plan_runs(spec: ExperimentSpec) -> list[Run]:

@@ -18,12 +18,21 @@ import scipy.sparse as sp
 __all__ = [
     "NetworkFileError",
     "Neighbourhood",
+    "ATTRIBUTE_PARAMS",
     "FILE_ATTRIBUTES",
     "generate",
     "load_network_file",
     "read_network_file",
     "to_networkx",
 ]
+
+#: The parameters a network file's node attribute replaces (they then have no effect).
+ATTRIBUTE_PARAMS = {
+    "age_group": ("retired_share", "youth_share"),
+    "low_income": ("low_income_share",),
+    "party": ("party_share",),
+    "employed": ("employed_share",),
+}
 
 #: Node attributes read from a user's network file, and what each may hold.
 FILE_ATTRIBUTES = {

@@ -147,6 +147,36 @@ def test_a_design_too_large_to_plan_is_refused_at_once_with_the_count(tmp_path, 
     assert "100,000,000 runs" in err and "at most 1,000,000" in err
 
 
+def _attributed_network(tmp_path):
+    g = nx.Graph()
+    g.add_nodes_from((f"h{i}", {"party": i % 10 == 0}) for i in range(60))
+    g.add_edges_from(_ring(60))
+    path = tmp_path / "attrs.graphml"
+    nx.write_graphml(g, path)
+    return path
+
+
+def test_a_sweep_over_what_the_network_file_gives_each_household_is_refused(tmp_path, capsys):
+    net = _attributed_network(tmp_path)
+    text = SPEC.replace('reform = "beijing_reform"', 'a = "baseline"')
+    text = text.replace("n_residents = 100", f'network_file = "{net}"')
+    spec = tmp_path / "s.toml"
+    spec.write_text(text + "\n[sweep]\nparty_share = [0.05, 0.5]\n")
+    assert main(["sweep", str(spec), "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert "sweep: party_share has no effect" in err and "each household's party" in err
+    spec.write_text(text + "\n[sweep]\nretired_share = [0.1, 0.6]\n")  # not in the file
+    assert main(["sweep", str(spec), "--dry-run"]) == 0
+
+
+def test_run_warns_when_the_network_file_replaces_a_set_share(tmp_path, capsys):
+    net = _attributed_network(tmp_path)
+    argv = ["run", "--steps", "1", "--set", f"network_file={net}", "--set", "party_share=0.5"]
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert "--set party_share=0.5 is ignored: the network file" in err and "party" in err
+
+
 def test_resuming_a_sweep_whose_network_file_changed_is_refused(tmp_path, capsys):
     net = tmp_path / "net.csv"
     ring = "\n".join(f"{u},{v}" for u, v in _ring(60))
