@@ -307,7 +307,20 @@ def analyze(out: str | Path, outcome: str = "participation_end", progress: bool 
     if not spec_file.is_file():
         raise ValueError(f"{out} has no spec.toml; it was not written by `civicloop sweep`")
     spec = load_spec(spec_file)
-    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    manifest_file = out / "manifest.json"
+    try:
+        manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValueError(
+            f"{manifest_file}: unreadable ({exc}); the folder's record is damaged: run the "
+            "sweep again into a new --out folder"
+        ) from None
+    if manifest.get("fingerprint") not in (None, spec.fingerprint):
+        # [analysis] may be edited after a sweep (not in the fingerprint); the runs may not
+        raise ValueError(
+            f"{spec_file} no longer describes the runs in {out} (its fingerprint differs from "
+            "manifest.json's): only its [analysis] table may be changed after the sweep"
+        )
     summary_all = pd.read_parquet(out / "summary.parquet")
     summary = summary_all[summary_all.status == "ok"].copy()
     if summary.empty:

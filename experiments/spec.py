@@ -35,6 +35,12 @@ class SpecError(ValueError):
     """A spec that cannot be run; the message points at the file, line and key."""
 
 
+#: What ``[analysis]`` may hold.
+_ANALYSIS_KEYS = {
+    "threshold": "the outcome value that scenario discovery (PRIM) looks for runs above",
+}
+
+
 def _unknown_key(key: str, allowed) -> str:
     """'unknown key; did you mean …? allowed: …' for a key not in ``allowed``."""
     close = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.6)
@@ -176,6 +182,13 @@ class _Validator:
         analysis = raw.get("analysis", {})
         if not isinstance(analysis, dict):
             raise self.error(("analysis",), "must be a table")
+        for key, value in analysis.items():
+            if key not in _ANALYSIS_KEYS:
+                raise self.error(("analysis", key), _unknown_key(key, _ANALYSIS_KEYS))
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise self.error(
+                    ("analysis", key), f"must be a number ({_ANALYSIS_KEYS[key]}), got {value!r}"
+                )
         return ExperimentSpec(
             name=name,
             description=str(raw.get("description", "")),

@@ -79,6 +79,18 @@ def test_latin_design_gets_scenario_discovery(tmp_path):
     assert "concentrated in this box" in text and "efficacy_weight" in text
 
 
+def test_analyze_takes_an_edited_analysis_table_but_refuses_a_spec_of_other_runs(tmp_path, capsys):
+    out = _sweep(tmp_path, "latin", 4).parent
+    spec = out / "spec.toml"
+    original = spec.read_text()
+    spec.write_text(original + "\n[analysis]\nthreshold = 0.05\n")  # set after the sweep
+    assert main(["analyze", str(out)]) == 0
+    spec.write_text(original.replace("samples = 4", "samples = 5"))  # not these runs
+    capsys.readouterr()
+    assert main(["analyze", str(out)]) == 2
+    assert "no longer describes the runs" in capsys.readouterr().err
+
+
 def test_analyze_refuses_a_folder_without_a_sweep(tmp_path, capsys):
     assert main(["analyze", str(tmp_path)]) == 2
     assert "no summary.parquet" in capsys.readouterr().err

@@ -177,6 +177,19 @@ def test_run_warns_when_the_network_file_replaces_a_set_share(tmp_path, capsys):
     assert "--set party_share=0.5 is ignored: the network file" in err and "party" in err
 
 
+@pytest.mark.parametrize(
+    ("analysis", "says"),
+    [
+        ('threshold = "high"', "analysis.threshold: must be a number"),
+        ("thresold = 0.3", "did you mean 'threshold'?"),
+    ],
+)
+def test_the_analysis_table_is_checked_like_the_rest(analysis, says):
+    text = SPEC.replace('reform = "beijing_reform"', 'a = "baseline"')
+    with pytest.raises(SpecError, match=says):
+        parse_spec(text + f"\n[analysis]\n{analysis}\n", "s.toml")
+
+
 def test_resuming_a_sweep_whose_network_file_changed_is_refused(tmp_path, capsys):
     net = tmp_path / "net.csv"
     ring = "\n".join(f"{u},{v}" for u, v in _ring(60))
