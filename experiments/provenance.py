@@ -98,17 +98,22 @@ def describe(
     weeks: int | None = None,
     code: dict[str, str] | None = None,
     schedule: list[dict[str, Any]] | None = None,
+    residents: int | None = None,
 ) -> dict[str, Any]:
     """The provenance record of one run.
 
     ``explicit`` are the values set on top of the status quo (``--set``, a spec's base, set
     and point values); ``params`` in the record is every parameter at week 0 and
     ``lever_schedule`` what switches on later. ``code`` (version and commit) is asked of
-    git when not given.
+    git when not given. A network file sets the community's size: ``params["n_residents"]``
+    is then ``residents`` (the households built), or None when not known yet.
     """
     explicit = dict(sorted(validate(explicit).items()))
     if schedule is None:
         schedule = lever_schedule(scenario, explicit, interventions)
+    params = {**defaults(), **explicit}
+    if params.get("network_file"):
+        params["n_residents"] = residents
     return {
         "scenario": scenario,
         "seed": seed,
@@ -116,7 +121,7 @@ def describe(
         "overrides": explicit,
         "lever_schedule": schedule,
         "levers": levers_after(explicit, schedule),
-        "params": {**defaults(), **explicit},
+        "params": params,
         **(code or code_identity()),
     }
 
@@ -125,7 +130,8 @@ def from_model(model, seed: Any, weeks: int | None = None) -> dict[str, Any]:
     """The provenance record of a model as built (its Mesa scenario holds the explicit values)."""
     schedule = [{"week": int(w), "set": dict(v)} for w, v in model.schedule_of_levers]
     explicit = {k: v for k, v in model.scenario.explicit().items() if k in PARAMS}
-    return describe(model.scenario_name, seed, explicit, weeks=weeks, schedule=schedule)
+    return describe(model.scenario_name, seed, explicit, weeks=weeks, schedule=schedule,
+                    residents=model.n)  # fmt: skip
 
 
 def _json(value: Any) -> str:
@@ -198,7 +204,8 @@ IDENTITY_COLUMNS = {
     "overrides": "JSON: parameters set on top of the status quo from week 0",
     "lever_schedule": "JSON: [{week, set}] – levers that switch on later (the scenario's at "
     "reform_week, then interventions)",
-    "resolved_params": "JSON: every parameter at week 0 (status quo + overrides)",
+    "resolved_params": "JSON: every parameter at week 0 (status quo + overrides; with a "
+    "network file, n_residents is the households it built)",
     "civicloop_version": "civicloop's version that produced the row",
     "git_commit": "git commit of the code that produced the row (-dirty: uncommitted changes)",
 }

@@ -346,6 +346,9 @@ def write_summary(
             data.pop("traceback", None)
             data.pop("run_id", None)
             row.update(data)
+            if record["params"].get("network_file") and data.get("residents"):
+                record["params"]["n_residents"] = int(data["residents"])  # the file's size
+                row.update(provenance.columns(record))
         else:
             row.update(status="not_run", error="")
         rows.append(row)

@@ -148,3 +148,19 @@ def test_dashboard_csv_export_says_what_produced_it():
     assert (frame["seed"] == 5).all() and frame["git_commit"].notna().all()
     assert json.loads(frame["lever_schedule"][0])[0]["set"]["feedback_prob"] == 0.9
     assert json.loads(frame["overrides"][0])["n_residents"] == 100
+
+
+def test_a_network_files_community_size_is_what_the_record_says(tmp_path):
+    import json
+
+    import pyarrow.parquet as pq
+
+    from experiments.cli import main
+
+    net = tmp_path / "chain.edgelist"
+    net.write_text("".join(f"{i} {i + 1}\n" for i in range(59)))  # 60 households
+    out = tmp_path / "run.parquet"
+    assert main(["run", "--steps", "2", "--set", f"network_file={net}", "--out", str(out)]) == 0
+    meta = pq.read_schema(out).metadata
+    key = next(k for k in meta if k.decode().endswith("params"))
+    assert json.loads(meta[key])["n_residents"] == 60  # not the default 2,000
