@@ -322,6 +322,18 @@ def analyze(out: str | Path, outcome: str = "participation_end", progress: bool 
             "manifest.json's): only its [analysis] table may be changed after the sweep"
         )
     summary_all = pd.read_parquet(out / "summary.parquet")
+    if "status" not in summary_all:
+        raise ValueError(f"{out / 'summary.parquet'} is not a sweep's summary (no status column)")
+    recorded = sum(1 for _ in (out / "status").glob("*.json"))
+    if recorded > int((summary_all.status != "not_run").sum()):
+        # the sweep was stopped before it could summarise (kill -9): the runs on disk win
+        from .plan import plan_runs
+        from .sweep import write_summary
+
+        summary_all = write_summary(plan_runs(spec), out / "status", out / "summary.parquet",
+                                    spec=spec, manifest=manifest)  # fmt: skip
+        print(f"analyze: {out / 'summary.parquet'} was older than the {recorded} runs "
+              "recorded on disk; rewritten from their records", file=sys.stderr)  # fmt: skip
     summary = summary_all[summary_all.status == "ok"].copy()
     if summary.empty:
         raise ValueError(f"{out}: no finished runs to analyse")

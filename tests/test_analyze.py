@@ -91,6 +91,19 @@ def test_analyze_takes_an_edited_analysis_table_but_refuses_a_spec_of_other_runs
     assert "no longer describes the runs" in capsys.readouterr().err
 
 
+def test_analyze_rewrites_a_summary_older_than_the_runs_on_disk(tmp_path, capsys):
+    out = _sweep(tmp_path, "latin", 4).parent
+    summary = pd.read_parquet(out / "summary.parquet")
+    finished = int((summary.status == "ok").sum())
+    stale = summary.copy()
+    stale.loc[stale.index[:2], "status"] = "not_run"  # as left by a coordinator killed with -9
+    stale.to_parquet(out / "summary.parquet")
+    capsys.readouterr()
+    assert main(["analyze", str(out)]) == 0
+    assert "rewritten from their records" in capsys.readouterr().err
+    assert int((pd.read_parquet(out / "summary.parquet").status == "ok").sum()) == finished
+
+
 def test_analyze_refuses_a_folder_without_a_sweep(tmp_path, capsys):
     assert main(["analyze", str(tmp_path)]) == 2
     assert "no summary.parquet" in capsys.readouterr().err
