@@ -28,7 +28,7 @@ _TOP_KEYS = {
     "name", "description", "weeks", "replicates", "seed", "metrics", "base", "scenarios",
     "sweep", "design", "common_random_numbers", "analysis",
 }  # fmt: skip
-_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+_NAME = re.compile(r"[A-Za-z0-9_-]+\Z")  # \Z: no trailing newline
 
 
 class SpecError(ValueError):

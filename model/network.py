@@ -337,6 +337,9 @@ def read_network_file(path, building_size: int = 40, buildings_per_compound: int
             f"{path}: {len(loops)} node(s) are tied to themselves ({shown}); a tie joins two "
             "different households"
         )
+    for d in (g.nodes[x] for x in g.nodes()):  # a GraphML key's <default> (yEd, Gephi)
+        for name, value in g.graph.get("node_default", {}).items():
+            d.setdefault(name, value)
     nodes = list(g.nodes())
     n = len(nodes)
     if n < 2:

@@ -123,3 +123,22 @@ def test_attribute_on_some_nodes_only_is_refused(tmp_path):
     nx.write_graphml(g, path)
     with pytest.raises(NetworkFileError, match="'party' is on 2 of 4 nodes"):
         read_network_file(path)
+
+
+def test_a_graphml_keys_default_fills_the_nodes_that_omit_it(tmp_path):
+    key = (
+        '<key id="p" for="node" attr.name="party" attr.type="boolean">'
+        "<default>false</default></key>"
+    )
+    nodes = "".join(
+        f'<node id="h{i}">' + ('<data key="p">true</data>' if i % 10 == 0 else "") + "</node>"
+        for i in range(60)
+    )
+    edges = "".join(f'<edge source="h{i}" target="h{(i + 1) % 60}"/>' for i in range(60))
+    path = tmp_path / "yed.graphml"
+    path.write_text(
+        '<?xml version="1.0"?><graphml xmlns="http://graphml.graphdrawing.org/xmlns">'
+        f'{key}<graph edgedefault="undirected">{nodes}{edges}</graph></graphml>'
+    )
+    hood = read_network_file(path)
+    assert hood.attributes["party"].sum() == 6 and hood.attributes["party"].size == 60

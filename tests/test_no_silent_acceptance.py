@@ -190,6 +190,12 @@ def test_the_analysis_table_is_checked_like_the_rest(analysis, says):
         parse_spec(text + f"\n[analysis]\n{analysis}\n", "s.toml")
 
 
+def test_a_scenario_name_with_a_trailing_newline_is_refused():
+    text = SPEC.replace('reform = "beijing_reform"', '"a\\n" = "baseline"')
+    with pytest.raises(SpecError, match="scenarios"):
+        parse_spec(text, "s.toml")
+
+
 def test_resuming_a_sweep_whose_network_file_changed_is_refused(tmp_path, capsys):
     net = tmp_path / "net.csv"
     ring = "\n".join(f"{u},{v}" for u, v in _ring(60))
