@@ -351,10 +351,11 @@ ZH_TERMS: tuple[tuple[str, str], ...] = (
 UNITS_ZH = {
     "households": "户", "buildings": "栋", "ties": "个", "per week": "每周", "weeks": "周",
     "week": "周", "log-odds": "对数几率", "cases/week": "件/周",
-    "cases/week per 1,000": "件/周/千户", "10k CNY": "万元",
-    "10k CNY/year per 1,000": "万元/年/千户", "households/week": "户/周",
+    "cases/week per 1,000 households": "件/周/千户", "10k CNY": "万元",
+    "10k CNY/year per 1,000 households": "万元/年/千户", "households/week": "户/周",
     "reports": "次反映", "per household-week": "每户每周",
-    "hours/member/week": "小时/党员/周", "member-hours": "党员工时", "cases per 1,000": "件/千户",
+    "hours/member/week": "小时/党员/周", "member-hours": "党员工时",
+    "cases per 1,000 households": "件/千户",
 }  # fmt: skip
 
 
