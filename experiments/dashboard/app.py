@@ -822,7 +822,8 @@ def ComparisonResult(result, settings, other, replicates, lang):
     fig = solara.use_memo(
         lambda: fg.draw_comparison(result, labels, lang, reform_marker(snap)), [id(result), lang]
     )
-    image = solara.use_memo(lambda: fg.png(fig), [fig])
+    # drawn once per comparison, at the width it is shown at on a wide screen (~1,100 px)
+    image = solara.use_memo(lambda: fg.png(fig, dpi=160), [fig])
     Png(
         image,
         t("figure_alt_chart", lang, what=t("compare_title", lang, n=result.attrs["replicates"])),
