@@ -156,19 +156,6 @@ def _attributed_network(tmp_path):
     return path
 
 
-def test_a_sweep_over_what_the_network_file_gives_each_household_is_refused(tmp_path, capsys):
-    net = _attributed_network(tmp_path)
-    text = SPEC.replace('reform = "beijing_reform"', 'a = "baseline"')
-    text = text.replace("n_residents = 100", f'network_file = "{net}"')
-    spec = tmp_path / "s.toml"
-    spec.write_text(text + "\n[sweep]\nparty_share = [0.05, 0.5]\n")
-    assert main(["sweep", str(spec), "--dry-run"]) == 2
-    err = capsys.readouterr().err
-    assert "sweep: party_share has no effect" in err and "each household's party" in err
-    spec.write_text(text + "\n[sweep]\nretired_share = [0.1, 0.6]\n")  # not in the file
-    assert main(["sweep", str(spec), "--dry-run"]) == 0
-
-
 def test_run_warns_when_the_network_file_replaces_a_set_share(tmp_path, capsys):
     net = _attributed_network(tmp_path)
     argv = ["run", "--steps", "1", "--set", f"network_file={net}", "--set", "party_share=0.5"]
@@ -241,17 +228,33 @@ def test_a_bad_network_file_in_base_is_reported_under_base(tmp_path, capsys):
     assert ": base: " in err and "scenarios." not in err and "at least 50" in err
 
 
-def test_a_sweep_of_n_residents_beside_a_network_file_is_refused(tmp_path, capsys):
-    good = tmp_path / "good.csv"
-    good.write_text("\n".join(f"{u},{v}" for u, v in _ring(60)))
+def _ring_file(tmp_path):
+    path = tmp_path / "good.csv"
+    path.write_text("\n".join(f"{u},{v}" for u, v in _ring(60)))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("network", "refused", "says", "accepted"),
+    [  # a sweep over what the file sets: its points would all be alike
+        (_ring_file, "n_residents = [60, 200]", ["sweep: n_residents = 200", "60 households"],
+         "n_residents = [60]"),  # the file's own size is fine
+        (_attributed_network, "party_share = [0.05, 0.5]",
+         ["sweep: party_share has no effect", "each household's party"],
+         "retired_share = [0.1, 0.6]"),  # the file gives no age groups
+    ],
+)  # fmt: skip
+def test_a_sweep_over_what_a_network_file_sets_is_refused(
+    tmp_path, capsys, network, refused, says, accepted
+):
     text = SPEC.replace('reform = "beijing_reform"', 'a = "baseline"')
-    text = text.replace("n_residents = 100", f'network_file = "{good}"')
+    text = text.replace("n_residents = 100", f'network_file = "{network(tmp_path)}"')
     spec = tmp_path / "s.toml"
-    spec.write_text(text + "\n[sweep]\nn_residents = [60, 200]\n")
+    spec.write_text(text + f"\n[sweep]\n{refused}\n")
     assert main(["sweep", str(spec), "--dry-run"]) == 2
     err = capsys.readouterr().err
-    assert "sweep: n_residents = 200" in err and "60 households" in err
-    spec.write_text(text + "\n[sweep]\nn_residents = [60]\n")  # the file's own size is fine
+    assert all(part in err for part in says), err
+    spec.write_text(text + f"\n[sweep]\n{accepted}\n")
     assert main(["sweep", str(spec), "--dry-run"]) == 0
 
 
