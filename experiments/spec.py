@@ -95,9 +95,10 @@ def load_spec(path: str | Path) -> ExperimentSpec:
 
 
 def read_spec_text(path: Path) -> str:
-    """A spec file's text: UTF-8, with or without the byte-order mark Windows editors add."""
+    """A spec file's text, UTF-8 (a byte-order mark, as Windows editors add, is left for
+    :func:`parse_spec`, which reads past it whatever the text came from)."""
     try:
-        return path.read_bytes().decode("utf-8-sig")
+        return path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
         raise SpecError(
             f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8"

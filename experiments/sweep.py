@@ -323,9 +323,18 @@ def write_summary(
     weeks = spec.weeks if spec is not None else None
     rows, overrides, schedules = [], {}, {}
     for r in runs:
+        marker = status_dir / f"{r.run_id}.json"
+        if marker.is_file():
+            data = json.loads(marker.read_text(encoding="utf-8"))
+            data.pop("traceback", None)
+            data.pop("run_id", None)
+        else:
+            data = {"status": "not_run", "error": ""}
+        residents = data.get("residents")  # a network file's size is known once it ran
         record = provenance.describe(
             r.base_scenario, r.seed, r.params, r.interventions, weeks=weeks,
             code={"civicloop_version": "", "git_commit": ""},
+            residents=int(residents) if residents else None,
         )  # fmt: skip
         overrides[r.run_id], schedules[r.run_id] = record["overrides"], record["lever_schedule"]
         row: dict[str, Any] = {
@@ -340,17 +349,7 @@ def write_summary(
         for name in varying:
             row[name] = r.params.get(name, PARAMS[name].default)
         row.update(provenance.columns(record))
-        marker = status_dir / f"{r.run_id}.json"
-        if marker.is_file():
-            data = json.loads(marker.read_text(encoding="utf-8"))
-            data.pop("traceback", None)
-            data.pop("run_id", None)
-            row.update(data)
-            if record["params"].get("network_file") and data.get("residents"):
-                record["params"]["n_residents"] = int(data["residents"])  # the file's size
-                row.update(provenance.columns(record))
-        else:
-            row.update(status="not_run", error="")
+        row.update(data)
         rows.append(row)
     frame = pd.DataFrame(rows)
     for name in results.INTEGER_SUMMARY:  # counts stay integers (nullable: failed runs)

@@ -596,8 +596,7 @@ def Sidebar(
             classes=["cl-param-help"],
         )
     else:  # an opened file or moved levers: the preset's own description no longer holds
-        preset = rn.settings_for(settings["scenario"])["params"]
-        n = sum(v != preset[k] for k, v in settings["params"].items())
+        n = rn.preset_changes(settings)
         solara.Text(
             t("preset_changed", lang, preset=scenario_label(settings["scenario"], lang), n=n),
             classes=["preset-explanation"],

@@ -183,8 +183,14 @@ def tier(p: Param) -> str:
     return "advanced"
 
 
+def preset_changes(settings: dict) -> int:
+    """How many parameters differ from the settings' preset."""
+    preset = settings_for(settings["scenario"])["params"]
+    return sum(v != preset[k] for k, v in settings["params"].items())
+
+
 def same_as_preset(settings: dict) -> bool:
-    return settings["params"] == settings_for(settings["scenario"])["params"]
+    return preset_changes(settings) == 0
 
 
 def chosen_label(settings: dict, lang: str) -> str:
