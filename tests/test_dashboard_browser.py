@@ -238,6 +238,14 @@ def test_bad_settings_and_a_busy_server_are_explained_and_the_page_keeps_working
     a.get_by_role("tab", name="情景对比").click()
     b.get_by_role("tab", name="情景对比").click()
     a.get_by_role("button", name="开始对比").click()  # 10 replicates × 2 × 156 weeks
+    # the two clicks travel on separate connections: b asks only once a's run holds the
+    # server's one slot (its progress has moved), else b may take the slot and a be refused
+    a.wait_for_function(
+        "() => { const p = document.querySelector("
+        "'.v-progress-linear:not(.v-progress-linear--absolute)');"  # not the page's own bar
+        " return p !== null && Number(p.getAttribute('aria-valuenow')) > 0; }",
+        timeout=60_000,
+    )
     b.get_by_role("button", name="开始对比").click()  # one slot, a 1 s queue: busy
     b.locator(".compare-error").wait_for(timeout=30_000)
     assert "服务器正忙" in b.locator(".compare-error").inner_text()
