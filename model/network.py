@@ -214,7 +214,7 @@ def _read_edge_lines(path: Path, delimiter: str | None) -> list[tuple[str, str]]
                 continue
             fields = [_unquote(f.strip()) for f in text.split(delimiter)]
             if len(fields) != 2 or not all(fields):
-                sep = "a comma" if delimiter == "," else "whitespace"
+                sep = {",": "a comma", "\t": "a tab"}.get(delimiter, "whitespace")
                 raise NetworkFileError(
                     f"{path}, line {number}: expected two node labels separated by {sep}, "
                     f"got {text!r}"
@@ -251,17 +251,32 @@ def _numeric(label: str) -> bool:
     return True
 
 
+_GRAPHML_BOOLEANS = ("true", "false", "1", "0")  # what networkx's GraphML reader accepts
+
+
 def _check_graphml_nodes(path: Path) -> None:
-    """Refuse edges to nodes the file never declares (networkx would invent them)."""
+    """Refuse edges to nodes the file never declares (networkx would invent them), and
+    boolean values networkx cannot read (it reports only the bad word)."""
     import xml.etree.ElementTree as ET
 
-    declared, missing = set(), {}
+    declared, missing, booleans = set(), {}, {}
     try:
         events = ET.iterparse(path, events=("end",))
         for _, elem in events:
             tag = elem.tag.rsplit("}", 1)[-1]
+            if tag == "key" and elem.get("attr.type") == "boolean":
+                booleans[elem.get("id")] = elem.get("attr.name") or elem.get("id")
             if tag == "node":
                 declared.add(elem.get("id"))
+                for data in elem:
+                    name = booleans.get(data.get("key"))
+                    text = data.text
+                    if name and text is not None and text.lower() not in _GRAPHML_BOOLEANS:
+                        raise NetworkFileError(
+                            f"{path}: node {elem.get('id')!r} has {name}={text!r}, but that "
+                            'key is declared attr.type="boolean": GraphML booleans are '
+                            "true/false or 1/0"
+                        )
             elif tag == "edge":
                 for end in (elem.get("source"), elem.get("target")):
                     missing.setdefault(end, len(missing))
@@ -314,7 +329,8 @@ def read_network_file(path, building_size: int = 40, buildings_per_compound: int
             _check_graphml_nodes(path)
             g = nx.read_graphml(path)
         elif suffix in (".edgelist", ".edges", ".txt", ".csv", ".tsv"):
-            g = nx.Graph(_read_edge_lines(path, "," if suffix == ".csv" else None))
+            delimiter = {".csv": ",", ".tsv": "\t"}.get(suffix)  # else any whitespace
+            g = nx.Graph(_read_edge_lines(path, delimiter))
         else:
             raise NetworkFileError(
                 f"{path}: unknown network format {suffix!r}; use .graphml, .edgelist, "

@@ -142,3 +142,27 @@ def test_a_graphml_keys_default_fills_the_nodes_that_omit_it(tmp_path):
     )
     hood = read_network_file(path)
     assert hood.attributes["party"].sum() == 6 and hood.attributes["party"].size == 60
+
+
+def test_a_graphml_boolean_networkx_cannot_read_names_node_key_and_allowed_words(tmp_path):
+    path = tmp_path / "yes.graphml"
+    path.write_text(
+        '<?xml version="1.0"?><graphml xmlns="http://graphml.graphdrawing.org/xmlns">'
+        '<key id="d0" for="node" attr.name="party" attr.type="boolean"/>'
+        '<graph edgedefault="undirected"><node id="a"><data key="d0">yes</data></node>'
+        '<node id="b"><data key="d0">false</data></node><edge source="a" target="b"/>'
+        "</graph></graphml>"
+    )
+    with pytest.raises(NetworkFileError, match="node 'a' has party='yes'.*true/false or 1/0"):
+        read_network_file(path)
+
+
+def test_a_tsv_splits_on_tabs_so_labels_may_hold_spaces(tmp_path):
+    path = tmp_path / "names.tsv"
+    path.write_text("Zhang San\tLi Si\nLi Si\tWang Wu\n", encoding="utf-8")
+    assert read_network_file(path).n == 3
+    path.write_text("Zhang San Li Si\n", encoding="utf-8")
+    with pytest.raises(
+        NetworkFileError, match="line 1: expected two node labels separated by a tab"
+    ):
+        read_network_file(path)
