@@ -82,6 +82,17 @@ def processes(fn: Callable, tasks: Iterable[dict], workers: int = 2, **_: Any) -
             raise
 
 
+def check_scheduler(scheduler: str, connect_timeout: float = 5.0) -> None:
+    """Fail with :class:`BackendError` now if a Dask scheduler cannot be reached, so that a
+    sweep writes nothing into its folder for a cluster it could never use."""
+    from distributed import Client
+
+    try:
+        _connect(Client, scheduler, connect_timeout).close()
+    except Exception as exc:
+        raise BackendError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+
+
 def dask(
     fn: Callable,
     tasks: Iterable[dict],

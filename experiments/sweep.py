@@ -232,6 +232,8 @@ def run_sweep(
     out = Path(out)
     executor = executors.get(backend)
     runs = plan_runs(spec)  # checks the plan (network files included) before writing anything
+    if backend == "dask" and scheduler:
+        executors.check_scheduler(scheduler)  # likewise the cluster
     previous = prepare(spec, out)
     for folder in (out / "runs", out / "status"):
         folder.mkdir(parents=True, exist_ok=True)

@@ -176,7 +176,7 @@ def test_renaming_a_spec_keeps_its_fingerprint():
     assert a.fingerprint == b.fingerprint != c.fingerprint
 
 
-def test_unreachable_scheduler_fails_fast_with_a_clear_error(tmp_path, capsys):
+def test_unreachable_scheduler_fails_fast_with_a_clear_error_and_writes_nothing(tmp_path, capsys):
     spec_file = tmp_path / "tiny.toml"
     spec_file.write_text(SMALL)
     start = time.monotonic()
@@ -184,6 +184,7 @@ def test_unreachable_scheduler_fails_fast_with_a_clear_error(tmp_path, capsys):
                  "--scheduler", "tcp://127.0.0.1:9", "--quiet"])  # fmt: skip
     assert code == 2 and time.monotonic() - start < 30
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()  # no manifest of a sweep that never started
 
 
 def _sweep_command(tmp_path: Path, replicates: int, weeks: int):
