@@ -118,13 +118,27 @@ def _sample(spec: ExperimentSpec) -> list[dict[str, float]]:
     d = spec.design
     problem = salib_problem(d)
     seed = int(np.random.SeedSequence(spec.seed).generate_state(1)[0])
-    if d["method"] == "latin":
-        x = latin.sample(problem, d["samples"], seed=seed)
-    elif d["method"] == "sobol":
-        x = sobol.sample(problem, d["samples"], calc_second_order=d["calc_second_order"], seed=seed)
-    else:
-        x = morris.sample(problem, d["samples"], num_levels=d["num_levels"], seed=seed)
+    n = d["samples"]
+    if d["method"] == "sobol" and n & (n - 1):
+        _design_warning(spec, f"samples = {n} is not a power of 2: Sobol' points keep their "
+                        f"balance only at powers of 2 (e.g. {1 << (n.bit_length() - 1)} or "
+                        f"{1 << n.bit_length()})")  # fmt: skip
+    if d["method"] == "morris" and d["num_levels"] % 2:
+        _design_warning(spec, f"num_levels = {d['num_levels']} is odd: Morris trajectories "
+                        "are balanced only with an even number of levels (e.g. 4)")  # fmt: skip
+    with warnings.catch_warnings():  # SALib's own wording of the same two cautions
+        warnings.simplefilter("ignore", UserWarning)
+        if d["method"] == "latin":
+            x = latin.sample(problem, n, seed=seed)
+        elif d["method"] == "sobol":
+            x = sobol.sample(problem, n, calc_second_order=d["calc_second_order"], seed=seed)
+        else:
+            x = morris.sample(problem, n, num_levels=d["num_levels"], seed=seed)
     return [dict(zip(problem["names"], map(float, row))) for row in x]
+
+
+def _design_warning(spec: ExperimentSpec, text: str) -> None:
+    warnings.warn(f"{spec.source}: [design] {text}", PlanWarning, stacklevel=4)
 
 
 def _typed(row: dict[str, float]) -> dict[str, Any]:

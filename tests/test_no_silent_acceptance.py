@@ -1,5 +1,8 @@
 """Input that would quietly do something else is refused (or, when deliberate, warned about)."""
 
+import re
+import warnings
+
 import networkx as nx
 import pandas as pd
 import pytest
@@ -58,6 +61,27 @@ def test_spec_that_sweeps_the_reform_week_past_the_horizon_is_warned_not_refused
     with pytest.warns(PlanWarning, match=r"point \{'reform_week': 12\}.*never act"):
         runs = plan_runs(parse_spec(text))
     assert len(runs) == 2
+
+
+@pytest.mark.parametrize(
+    ("design", "says"),
+    [
+        ('method = "sobol"\nsamples = 3', "samples = 3 is not a power of 2.*2 or 4"),
+        ('method = "morris"\nsamples = 2\nnum_levels = 3', "num_levels = 3 is odd"),
+    ],
+)
+def test_a_sampling_design_salib_cautions_against_is_warned_in_the_specs_words(design, says):
+    text = (
+        'name = "d"\nweeks = 4\nreplicates = 1\nseed = 1\n[design]\n'
+        + design
+        + "\n[design.parameters]\nresident_incentive = [0, 1]\nfeedback_prob = [0, 1]\n"
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        plan_runs(parse_spec(text, source="d.toml"))
+    shown = [str(w.message) for w in caught]
+    assert len(shown) == 1 and caught[0].category is PlanWarning, shown  # not SALib's too
+    assert re.search("d.toml: \\[design\\] " + says, shown[0]), shown
 
 
 def test_graphml_edges_to_undeclared_nodes_are_refused_naming_them(tmp_path):
