@@ -775,6 +775,9 @@ def test_a_dropped_scenario_file_opens_on_screen_and_a_bad_one_is_explained(
         await until(lambda: "bad.toml" in "".join(_texts(rc, "spec-error")))
         (message,) = _texts(rc, "spec-error")
         assert message.startswith("无法打开此文件") and "bad.toml" in message
+        _drop(rc, monkeypatch, "typo.toml", b"name = \n")  # the spec checker's reason
+        await until(lambda: "typo.toml" in "".join(_texts(rc, "spec-error")))
+        assert "原因（英文）：" in _texts(rc, "spec-error")[0]  # says why it is in English
         assert _cards(rc)[0] == "156"  # the run on screen is kept
         _drop(rc, monkeypatch, "policy_003.toml", POLICY.encode())
         await until(lambda: _texts(rc, "spec-ready"))

@@ -383,8 +383,13 @@ def Page():
             chosen, settings = rn.scenario_from_spec(text, source=name)
             set_dropped({"name": f"{name} · {chosen}", "settings": settings})
         except ValueError as exc:  # SpecError is a ValueError
-            why = exc.say(lang) if isinstance(exc, rn.PageRefusal) else str(exc)
-            set_dropped({"name": name, "error": t("err_spec", lang, why=why)})
+            if isinstance(exc, rn.PageRefusal):
+                error = t("err_spec", lang, why=exc.say(lang))
+            elif type(exc) is ValueError:  # the page's own reasons above, in its language
+                error = t("err_spec", lang, why=str(exc))
+            else:  # the spec checker's, in English
+                error = t("err_spec_checker", lang, why=str(exc))
+            set_dropped({"name": name, "error": error})
 
     def open_spec() -> None:
         new = dropped["settings"]

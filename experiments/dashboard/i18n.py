@@ -291,6 +291,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This file cannot be opened: {why}",
         "zh": "无法打开此文件：{why}",
     },
+    "err_spec_checker": {  # the spec checker's own reasons are written in English only
+        "en": "This file cannot be opened: {why}",
+        "zh": "无法打开此文件。文件检查给出的原因（英文）：{why}",
+    },
     "err_spec_bytes": {
         "en": "the file is larger than {n} bytes; a scenario file is a few hundred",
         "zh": "文件超过 {n} 字节；情景文件通常只有几百字节",
