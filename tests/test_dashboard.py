@@ -557,6 +557,10 @@ def test_sliders_show_value_unit_and_range(kernel_context):
         assert "当前 35%；范围 0 – 95%" in values  # tasks pushed down
         assert "当前 52；范围 0 – 520" in values  # reform week: the unit is in the label
         assert rc.find(v.Slider, label="改革启动周（周）").widgets
+        # a share's bubble would show the raw fraction (0.35) beside "35%": it has none
+        shares = rc.find(v.Slider, label="下派任务占比").widget
+        assert shares.thumb_label is False
+        assert rc.find(v.Slider, label="改革启动周（周）").widget.thumb_label
 
     _session(check)
 

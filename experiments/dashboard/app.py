@@ -281,6 +281,7 @@ def ParamWidget(p: Param, value: Any, on_value, lang: str, show_help: bool, erro
                 solara.SliderFloat(
                     label, value=float(value), min=float(low), max=float(high), step=step,
                     on_value=moved,
+                    thumb_label=not rn.is_share(p),  # its bubble would say 0.35, not 35 %
                 )  # fmt: skip
             # the label carries the unit; the value line shows the numbers
             now = t("value_now", lang, value=rn.format_value(p, value, lang, unit=False))
