@@ -565,6 +565,17 @@ def test_sliders_show_value_unit_and_range(kernel_context):
     _session(check)
 
 
+def test_english_help_names_other_settings_as_the_page_does_not_by_their_codes():
+    from experiments.dashboard.i18n import param_help, param_name
+
+    coded = sorted((n for n in PARAMS if "_" in n), key=len, reverse=True)  # not "aspiration"
+    codes = re.compile(r"\b(" + "|".join(coded) + r")\b")
+    for p in PARAMS.values():
+        assert not codes.search(param_help(p, "en")), p.name
+    late = param_help(PARAMS["patience_weeks"], "en")
+    assert f"“{param_name(PARAMS['lateness_halflife_weeks'], 'en')}”" in late
+
+
 def test_slider_steps_keep_every_default_on_a_step_counted_from_the_minimum():
     for p in PARAMS.values():
         if p.type is float:

@@ -421,7 +421,19 @@ def param_label(p: Param, lang: str) -> str:
 def param_help(p: Param, lang: str) -> str:
     if lang == "zh":
         return zh_terms(p.description_zh or p.description)
-    return f"{p.description} [{p.paper}]" if p.paper else p.description
+    text = _INTERNAL.sub(_readable, p.description)  # the registry's text names parameters
+    return f"{text} [{p.paper}]" if p.paper else text
+
+
+_INTERNAL = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
+
+
+def _readable(match: re.Match) -> str:
+    """A parameter or choice the registry's English names by its code, as the page names it."""
+    name = match.group(0)
+    if name in PARAMS:
+        return f"“{param_name(PARAMS[name], 'en')}”"
+    return f"“{CHOICES[name]['en']}”" if name in CHOICES else name
 
 
 def group_label(group: str, lang: str) -> str:
