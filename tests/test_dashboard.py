@@ -614,6 +614,22 @@ def test_weekly_csv_is_stamped_and_ends_at_the_week_on_screen():
     assert frame["参与率 (%)"].map(lambda x: len(str(x)) <= 5).all()  # no 16-digit numbers
 
 
+def test_a_downloads_link_leads_back_to_the_server_the_reader_opened(kernel_context):
+    import solara.lab
+
+    settings = rn.settings_for("feedback_loop", seed=7)
+    link = dict(rn.stamp(settings, 0, "en"))["Link to this view"]
+    assert link.startswith("?scenario=feedback_loop")  # no page: no address to give
+    solara.lab.headers.set({"host": ["10.1.2.3:8765"]})
+    link = dict(rn.stamp(settings, 0, "en"))["Link to this view"]
+    assert link.startswith("http://10.1.2.3:8765/?scenario=feedback_loop")
+    solara.lab.headers.set({"host": ["10.1.2.3:8765"], "x-forwarded-proto": ["https"],
+                            "x-forwarded-host": ["gov.example"]})  # fmt: skip
+    assert dict(rn.stamp(settings, 0, "en"))["Link to this view"].startswith(
+        "https://gov.example/?scenario=feedback_loop"
+    )
+
+
 def test_comparison_csv_and_brief_carry_the_sentence_and_settings(reform_runs):
     text = rn.comparison_csv(reform_runs, "zh").decode("utf-8-sig")
     assert "# 对比情景: 现状" in text and "# 重复次数: 4" in text

@@ -483,9 +483,28 @@ def stamp(settings: dict, weeks_run: int, lang: str, runs: pd.DataFrame | None =
     lines += [
         (t("stamp_version", lang), f"civicloop {version()}"),
         (t("stamp_exported", lang), datetime.now().strftime("%Y-%m-%d %H:%M")),
-        (t("link", lang), "?" + to_query(settings, lang)),
+        (t("link", lang), page_address() + "?" + to_query(settings, lang)),
     ]
     return lines
+
+
+def page_address() -> str:
+    """Where the reader opened the page (``http://host:port/``, from the request's headers,
+    a proxy's forwarded ones first), so that a downloaded file's link leads back to it; ""
+    outside a page."""
+    try:
+        import solara.lab
+
+        headers = solara.lab.headers.value or {}
+    except Exception:  # noqa: BLE001 – no page, no address
+        return ""
+
+    def first(name: str) -> str:
+        values = headers.get(name) or [""]
+        return values[0].split(",")[0].strip()
+
+    host = first("x-forwarded-host") or first("host")
+    return f"{first('x-forwarded-proto') or 'http'}://{host}/" if host else ""
 
 
 def _csv_with_stamp(frame: pd.DataFrame, lines: list) -> bytes:
