@@ -236,6 +236,7 @@ class CommunityModel(mesa.Model):
         self.heard = np.zeros(self.n, dtype=bool)  # a resident's case ended this week
         self._recent = np.zeros(self.n, dtype=bool)  # took part lately, as of this week
         self._recent_ties = np.zeros(self.n, dtype=np.float32)  # ties who took part lately
+        self._neighbour_efficacy: np.ndarray | network.Alongside = np.zeros(self.n, np.float32)
         self.hearers = np.zeros(0, dtype=np.int64)
         self.hearsay = np.zeros(0, dtype=np.float32)
         self.codecided_ended = np.zeros(self.n_compounds, dtype=np.int64)
@@ -361,6 +362,7 @@ class CommunityModel(mesa.Model):
         outcomes_reach_residents(self)
         word_of_mouth(self)
         self.measures = measure(self)
+        self._collect_tie_product()  # between weeks the model holds no pending work
         if self.week < 0:
             self.week += 1
 
@@ -383,8 +385,19 @@ class CommunityModel(mesa.Model):
             np.add.at(self._recent_ties, ties, step[of])
             self._recent = recent
         self.neighbour_share = self._recent_ties * self._inv_degree
-        self.neighbour_efficacy = self._mean_of_ties @ self.people.efficacy
         self.hear_from_ties()
+        # read only by word of mouth at the week's end: computed alongside the stages between
+        self._neighbour_efficacy = network.Alongside(self._mean_of_ties, self.people.efficacy)
+
+    @property
+    def neighbour_efficacy(self) -> np.ndarray:
+        """Mean efficacy of each resident's ties at the start of this week."""
+        self._collect_tie_product()
+        return self._neighbour_efficacy
+
+    def _collect_tie_product(self) -> None:
+        if isinstance(self._neighbour_efficacy, network.Alongside):
+            self._neighbour_efficacy = self._neighbour_efficacy.result()
 
     def hear_from_ties(self) -> None:
         """Who hears of ties' outcomes this week (``hearers``) and their mean value

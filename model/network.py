@@ -8,6 +8,8 @@ because at a million residents it would cost gigabytes.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -159,6 +161,37 @@ def ties_of(adjacency: sp.csr_array, idx: np.ndarray) -> tuple[np.ndarray, np.nd
     # each tie's place in the flat array: its row's start plus its rank within the row
     pos = np.arange(of.size) + np.repeat(start - (np.cumsum(length) - length), length)
     return adjacency.indices[pos], of
+
+
+#: A product over at least this many ties runs in a worker thread beside the week's other
+#: stages; a smaller one takes less time than handing it over (a performance setting, no
+#: effect on results).
+BACKGROUND_TIES = 200_000
+_pool: tuple[int, ThreadPoolExecutor] | None = None  # (the process that made it, the pool)
+
+
+class Alongside:
+    """``matrix @ values`` of the values as they are now, read later with :meth:`result`.
+
+    On a large network the product runs in a worker thread while the main thread goes on
+    with the week (scipy's sparse product releases the GIL): the same arithmetic on a copy,
+    so the result is bit-identical to computing it at once.
+    """
+
+    def __init__(self, matrix: sp.csr_array, values: np.ndarray) -> None:
+        global _pool
+        self._job: Future | None = None
+        if matrix.nnz < BACKGROUND_TIES:
+            self._value = matrix @ values
+            return
+        if _pool is None or _pool[0] != os.getpid():  # a forked child has no pool thread
+            _pool = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="civicloop-ties"))
+        self._job = _pool[1].submit(matrix.dot, values.copy())
+
+    def result(self) -> np.ndarray:
+        if self._job is not None:
+            self._value, self._job = self._job.result(), None
+        return self._value
 
 
 def generate(rng: np.random.Generator, params: dict) -> Neighbourhood:

@@ -58,3 +58,41 @@ def test_a_copied_status_quo_rescheduled_is_the_scenario_built_afresh():
         copied.reschedule("funding")
     with pytest.raises(ParameterError, match="unknown scenario"):
         shared.reschedule("nope")
+
+
+def _frame_and_efficacy(seed: int) -> tuple[pd.DataFrame, bytes]:
+    m = CommunityModel(rng=seed, n_residents=1500, scenario="full_package", reform_week=3)
+    for _ in range(12):
+        m.step()
+    return m.datacollector.get_model_vars_dataframe(), m.people.efficacy.tobytes()
+
+
+def test_the_tie_product_computed_alongside_the_week_gives_identical_runs(monkeypatch):
+    from model import network
+
+    monkeypatch.setattr(network, "BACKGROUND_TIES", 10**12)  # inline
+    inline = _frame_and_efficacy(3)
+    monkeypatch.setattr(network, "BACKGROUND_TIES", 0)  # in the worker thread
+    alongside = _frame_and_efficacy(3)
+    pd.testing.assert_frame_equal(inline[0], alongside[0])
+    assert inline[1] == alongside[1]
+
+
+def _in_child(queue) -> None:
+    queue.put(_frame_and_efficacy(4)[1])
+
+
+def test_a_process_forked_after_the_tie_thread_started_still_runs(monkeypatch):
+    import multiprocessing as mp
+
+    from model import network
+
+    monkeypatch.setattr(network, "BACKGROUND_TIES", 0)
+    expected = _frame_and_efficacy(4)[1]  # the parent's pool thread now exists
+    ctx = mp.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_in_child, args=(queue,))
+    child.start()
+    got = queue.get(timeout=60)  # a child reusing the parent's dead thread would hang
+    child.join(10)
+    assert got == expected
