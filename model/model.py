@@ -206,13 +206,12 @@ class CommunityModel(mesa.Model):
         self.party_per_grid = np.bincount(
             self.people.grid_index[self.party_index], minlength=self.n_grids
         )
-        plain = np.flatnonzero(~party)
-        Resident.create_agents(self, plain.size, plain.tolist())
-        PartyMember.create_agents(self, self.party_index.size, self.party_index.tolist())
+        # one Mesa agent per household, other residents first (as ``create_agents`` would, but
+        # without building the AgentSet it returns: a second of set-up at a million)
         residents: list = [None] * n
-        for cls in (Resident, PartyMember):
-            for agent in self.agents_by_type.get(cls, []):
-                residents[agent.index] = agent
+        for cls, which in ((Resident, np.flatnonzero(~party)), (PartyMember, self.party_index)):
+            for i in which.tolist():
+                residents[i] = cls(self, i)
         self.residents: list[Resident] = residents
 
     def _build_services(self) -> None:

@@ -144,13 +144,16 @@ def adjacency_from_edges(n: int, u: np.ndarray, v: np.ndarray) -> sp.csr_array:
     first = np.ones(key.size, dtype=bool)  # each tie once (and no ties at all is a network)
     first[1:] = key[1:] != key[:-1]
     key = key[first]
-    lo, hi = key // n, key % n
-    rows = np.concatenate([lo, hi])
-    cols = np.concatenate([hi, lo])
-    data = np.ones(rows.size, dtype=np.float32)
-    a = sp.csr_array((data, (rows, cols)), shape=(n, n))
-    a.sum_duplicates()
-    return a
+    index = np.int32 if n < 2**31 else np.int64
+    lo, hi = (key // n).astype(index), (key % n).astype(index)
+    # both directions, grouped by row with a stable sort: within a row the lower neighbours
+    # come first and each half is already ascending, so the indices are sorted (canonical
+    # CSR, as scipy's own conversion gives, without its two passes)
+    rows, cols = np.concatenate([hi, lo]), np.concatenate([lo, hi])
+    indptr = np.zeros(n + 1, dtype=index)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    cols = cols[np.argsort(rows, kind="stable")]
+    return sp.csr_array((np.ones(cols.size, np.float32), cols, indptr), shape=(n, n))
 
 
 def ties_of(adjacency: sp.csr_array, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
