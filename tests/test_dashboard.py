@@ -5,6 +5,7 @@ browser page) and driven by setting widget values and clicking buttons.
 """
 
 import asyncio
+import base64
 import io
 import re
 import threading
@@ -786,6 +787,13 @@ def _drop(rc, monkeypatch, name: str, data: bytes) -> None:
                         lambda self: [{"name": name, "size": len(data),
                                        "file_obj": io.BytesIO(data)}])  # fmt: skip
     rc.find(FileDropZone).widget.file_info = [{"name": name, "isFile": True, "size": len(data)}]
+
+
+def test_a_chosen_file_reaches_the_page_as_a_dropped_one_does():
+    sent = {"name": "p.toml", "size": 5, "data": base64.b64encode(b"a = 1").decode()}
+    got = dash.picked_file(sent)
+    assert (got["name"], got["size"], got["file_obj"].read()) == ("p.toml", 5, b"a = 1")
+    assert dash.picked_file({"name": "", "size": None, "data": "%%%"})["file_obj"].read() == b""
 
 
 def test_a_dropped_scenario_file_opens_on_screen_and_a_bad_one_is_explained(

@@ -274,6 +274,35 @@ def test_bad_settings_and_a_busy_server_are_explained_and_the_page_keeps_working
     b_ctx.close()
 
 
+def test_a_scenario_file_chosen_from_the_keyboard_opens_and_runs(chromium, server, tmp_path):
+    from .test_dashboard import POLICY
+
+    path = tmp_path / "policy.toml"
+    path.write_text(POLICY, encoding="utf-8")
+    ctx, page, _ = _open(chromium, server)
+    choose = page.get_by_role("button", name="……或选择文件")
+    choose.focus()
+    with page.expect_file_chooser(timeout=10_000) as chooser:
+        page.keyboard.press("Enter")  # the system's file dialog, without a mouse
+    chooser.value.set_files(str(path))
+    ready = page.locator(".spec-ready")
+    ready.wait_for(timeout=30_000)
+    said = ready.inner_text()
+    assert said.startswith("policy.toml · policy：与现状相比有 4 项设置不同，共 60 周"), said
+    page.get_by_role("button", name="打开此文件").click()
+    _wait_week(page, 60, timeout=60_000)
+    assert "以现状为基础，改动了" in page.locator(".preset-explanation").inner_text()  # opened
+    # a file too large for a scenario is refused with the page's reason, unread
+    big = tmp_path / "big.toml"
+    big.write_bytes(b"#" * (rn.MAX_SPEC_BYTES + 1))
+    with page.expect_file_chooser(timeout=10_000) as chooser:
+        choose.click()
+    chooser.value.set_files(str(big))
+    page.locator(".spec-error").wait_for(timeout=30_000)
+    assert "文件超过" in page.locator(".spec-error").inner_text()
+    ctx.close()
+
+
 def test_showing_a_setting_never_changes_it(chromium, server):
     # values between a coarse slider's steps (an exported policy's), and a default that is
     # off a grid starting at 0.5: a slider used to snap them and write the snap back

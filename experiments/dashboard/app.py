@@ -18,8 +18,10 @@ import asyncio
 import base64
 import contextlib
 import html
+import io
 import pickle
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -208,6 +210,21 @@ th,td{{text-align:left;padding:2px 8px;border-bottom:1px solid #ddd;font-size:.9
 
 
 # ---------------------------------------------------------------------- small components
+@solara.component_vue("file_picker.vue")
+def FilePicker(label: str, max_bytes: int, event_picked: Callable[[dict], None]):
+    """A button opening the system's file dialog: the drop zone's way in by click or key."""
+
+
+def picked_file(sent: dict) -> dict:
+    """A chosen file as the drop zone gives one (name, size, a file object to read)."""
+    try:
+        data = base64.b64decode(sent.get("data") or "", validate=True)
+    except ValueError:
+        data = b""
+    return {"name": sent.get("name") or "file", "size": int(sent.get("size") or 0),
+            "file_obj": io.BytesIO(data)}  # fmt: skip
+
+
 @solara.component
 def Download(make, filename: str, label: str, mime_type: str, lang: str, classes=()):
     """A download button whose file is made only when clicked, from the latest state.
@@ -610,6 +627,8 @@ def Sidebar(
     dropped, read_spec, open_spec = scenario_file
     with solara.Div(classes=["spec-drop"]):
         solara.FileDrop(label=t("open_spec", lang), on_file=read_spec, lazy=True)
+        FilePicker(label=t("choose_spec", lang), max_bytes=rn.MAX_SPEC_BYTES,
+                   event_picked=lambda f: read_spec(picked_file(f)))  # fmt: skip
     if dropped and "error" in dropped:
         Note(dropped["error"], "error", classes=["spec-error"])
     elif dropped:

@@ -239,6 +239,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "打开情景文件：将 TOML 文件拖放到此处"
         "（本页导出的情景，或 civicloop 政策搜索导出的方案）",
     },
+    "choose_spec": {"en": "… or choose a file", "zh": "……或选择文件"},
     "spec_sweeps": {
         "en": "this spec sweeps or samples parameters (many runs); the dashboard opens one "
         "scenario – run it with `civicloop sweep`",
