@@ -35,7 +35,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
         "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]  # fmt: skip
-SIZES = ((1024, 768), (1440, 900))
+SIZES = ((390, 844), (1024, 768), (1440, 900))  # a phone, a small and a wide screen
 
 if CHROMIUM is None:
     if os.environ.get("CI"):

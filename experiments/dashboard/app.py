@@ -61,6 +61,7 @@ CSS = """
 .cl-body { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
 .cl-side { flex: 0 0 320px; max-width: 320px; min-width: 0; }
 .cl-main { flex: 1 1 540px; min-width: 0; max-width: 100%; }
+@media (max-width: 700px) { .cl-side { flex: 1 1 100%; max-width: 100%; } }
 .cl-figs { display: grid !important; gap: 12px;
   grid-template-columns: repeat(auto-fit, minmax(min(100%, 470px), 1fr)); }
 .cl-fig img, img.cl-fig { width: 100%; height: auto; display: block; }
