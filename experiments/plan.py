@@ -137,8 +137,14 @@ def _sample(spec: ExperimentSpec) -> list[dict[str, float]]:
     return [dict(zip(problem["names"], map(float, row))) for row in x]
 
 
+_WARNED: set[str] = set()  # each caution once per process (the spec is planned repeatedly)
+
+
 def _design_warning(spec: ExperimentSpec, text: str) -> None:
-    warnings.warn(f"{spec.source}: [design] {text}", PlanWarning, stacklevel=4)
+    message = f"{spec.source}: [design] {text}"
+    if message not in _WARNED:
+        _WARNED.add(message)
+        warnings.warn(message, PlanWarning, stacklevel=4)
 
 
 def _typed(row: dict[str, float]) -> dict[str, Any]:

@@ -348,20 +348,22 @@ class CommunityModel(mesa.Model):
 
     def _week(self) -> None:
         """The week's stages, in the order of docs/ODD.md."""
-        self._begin_week()
-        needs_arise(self)
-        party_members_reach_out(self)
-        branches_organise(self)
-        residents_take_part(self)
-        grid_workers_learn_needs(self)
-        grid_workers_work(self)
-        committee_convenes(self)
-        departments.departments_work(self)
-        departments.cases_time_out(self)
-        outcomes_reach_residents(self)
-        word_of_mouth(self)
-        self.measures = measure(self)
-        self._collect_tie_product()  # between weeks the model holds no pending work
+        try:
+            self._begin_week()
+            needs_arise(self)
+            party_members_reach_out(self)
+            branches_organise(self)
+            residents_take_part(self)
+            grid_workers_learn_needs(self)
+            grid_workers_work(self)
+            committee_convenes(self)
+            departments.departments_work(self)
+            departments.cases_time_out(self)
+            outcomes_reach_residents(self)
+            word_of_mouth(self)
+            self.measures = measure(self)
+        finally:  # between weeks (even after a failed one) the model holds no pending work
+            self._collect_tie_product()
         if self.week < 0:
             self.week += 1
 

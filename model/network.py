@@ -189,7 +189,10 @@ class Alongside:
             return
         if _pool is None or _pool[0] != os.getpid():  # a forked child has no pool thread
             _pool = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="civicloop-ties"))
-        self._job = _pool[1].submit(matrix.dot, values.copy())
+        try:
+            self._job = _pool[1].submit(matrix.dot, values.copy())
+        except RuntimeError:  # the interpreter is exiting and has shut the pool: inline
+            self._value = matrix @ values
 
     def result(self) -> np.ndarray:
         if self._job is not None:
@@ -301,18 +304,21 @@ def _check_graphml_nodes(path: Path) -> None:
         for _, elem in events:
             tag = elem.tag.rsplit("}", 1)[-1]
             if tag == "key" and elem.get("attr.type") == "boolean":
-                booleans[elem.get("id")] = elem.get("attr.name") or elem.get("id")
+                name = booleans[elem.get("id")] = elem.get("attr.name") or elem.get("id")
+                for default in elem:
+                    _check_boolean(path, f"key {name!r} has the default", name, default.text)
+            if tag in ("node", "edge"):
+                where = (
+                    f"node {elem.get('id')!r}"
+                    if tag == "node"
+                    else f"the tie {elem.get('source')!r}–{elem.get('target')!r}"
+                )
+                for data in elem:
+                    if data.get("key") in booleans:
+                        name = booleans[data.get("key")]
+                        _check_boolean(path, f"{where} has", name, data.text)
             if tag == "node":
                 declared.add(elem.get("id"))
-                for data in elem:
-                    name = booleans.get(data.get("key"))
-                    text = data.text
-                    if name and text is not None and text.lower() not in _GRAPHML_BOOLEANS:
-                        raise NetworkFileError(
-                            f"{path}: node {elem.get('id')!r} has {name}={text!r}, but that "
-                            'key is declared attr.type="boolean": GraphML booleans are '
-                            "true/false or 1/0"
-                        )
             elif tag == "edge":
                 for end in (elem.get("source"), elem.get("target")):
                     missing.setdefault(end, len(missing))
@@ -327,6 +333,16 @@ def _check_graphml_nodes(path: Path) -> None:
         raise NetworkFileError(
             f"{path}: edges refer to {len(undeclared)} node(s) that are not declared as "
             f"<node>: {shown}{more}; declare every household as a node"
+        )
+
+
+def _check_boolean(path: Path, where: str, name: str, text: str | None) -> None:
+    """Refuse a value of a boolean GraphML key that networkx cannot read (it would report
+    only the bad word)."""
+    if text is not None and text.lower() not in _GRAPHML_BOOLEANS:
+        raise NetworkFileError(
+            f"{path}: {where} {name}={text!r}, but that key is declared "
+            'attr.type="boolean": GraphML booleans are true/false or 1/0'
         )
 
 

@@ -629,6 +629,10 @@ def test_a_downloads_link_leads_back_to_the_server_the_reader_opened(kernel_cont
     assert dict(rn.stamp(settings, 0, "en"))["Link to this view"].startswith(
         "https://gov.example/?scenario=feedback_loop"
     )
+    solara.lab.headers.set({"host": ["gov.example"], "x-forwarded-prefix": ["/civicloop/"]})
+    assert dict(rn.stamp(settings, 0, "en"))["Link to this view"].startswith(
+        "http://gov.example/civicloop/?scenario="
+    )  # served under a path of a shared server
 
 
 def test_comparison_csv_and_brief_carry_the_sentence_and_settings(reform_runs):

@@ -1,5 +1,6 @@
 import mesa
 import pandas as pd
+import pytest
 
 from model import CommunityModel
 
@@ -96,3 +97,38 @@ def test_a_process_forked_after_the_tie_thread_started_still_runs(monkeypatch):
     got = queue.get(timeout=60)  # a child reusing the parent's dead thread would hang
     child.join(10)
     assert got == expected
+
+
+def test_a_week_that_fails_midway_leaves_no_pending_work_in_the_model(monkeypatch):
+    import pickle
+
+    import model.model as mm
+    from model import network
+
+    monkeypatch.setattr(network, "BACKGROUND_TIES", 0)
+    m = CommunityModel(rng=1, n_residents=600, burn_in_weeks=1)
+
+    def broken(model):
+        raise RuntimeError("a stage failed")
+
+    monkeypatch.setattr(mm, "outcomes_reach_residents", broken)
+    with pytest.raises(RuntimeError, match="a stage failed"):
+        m.step()
+    pickle.dumps(m)  # the product started that week was collected, not left in the model
+
+
+def test_the_tie_product_still_works_once_the_interpreter_has_shut_its_pool(monkeypatch):
+    import numpy as np
+
+    from model import network
+
+    monkeypatch.setattr(network, "BACKGROUND_TIES", 0)
+    m = CommunityModel(rng=2, n_residents=600, burn_in_weeks=0)
+    expected = m._mean_of_ties @ m.people.efficacy
+    network.Alongside(m._mean_of_ties, m.people.efficacy).result()  # the pool exists
+    network._pool[1].shutdown()  # as at interpreter exit, for a thread still stepping
+    try:
+        got = network.Alongside(m._mean_of_ties, m.people.efficacy).result()
+    finally:
+        network._pool = None
+    np.testing.assert_array_equal(got, expected)

@@ -155,6 +155,14 @@ def test_a_graphml_boolean_networkx_cannot_read_names_node_key_and_allowed_words
     )
     with pytest.raises(NetworkFileError, match="node 'a' has party='yes'.*true/false or 1/0"):
         read_network_file(path)
+    text = path.read_text()
+    path.write_text(
+        text.replace("yes", "true").replace(
+            'attr.type="boolean"/>', 'attr.type="boolean"><default>Ja</default></key>'
+        )
+    )
+    with pytest.raises(NetworkFileError, match="key 'party' has the default party='Ja'"):
+        read_network_file(path)
 
 
 def test_a_tsv_splits_on_tabs_so_labels_may_hold_spaces(tmp_path):

@@ -79,6 +79,7 @@ def test_a_sampling_design_salib_cautions_against_is_warned_in_the_specs_words(d
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         plan_runs(parse_spec(text, source="d.toml"))
+        plan_runs(parse_spec(text, source="d.toml"))  # analyze plans it again: said once
     shown = [str(w.message) for w in caught]
     assert len(shown) == 1 and caught[0].category is PlanWarning, shown  # not SALib's too
     assert re.search("d.toml: \\[design\\] " + says, shown[0]), shown

@@ -490,12 +490,14 @@ def stamp(settings: dict, weeks_run: int, lang: str, runs: pd.DataFrame | None =
 
 def page_address() -> str:
     """Where the reader opened the page (``http://host:port/``, from the request's headers,
-    a proxy's forwarded ones first), so that a downloaded file's link leads back to it; ""
-    outside a page."""
+    a proxy's forwarded ones first, under Solara's root path or a proxy's prefix), so that
+    a downloaded file's link leads back to it; "" outside a page."""
     try:
         import solara.lab
+        import solara.server.settings
 
         headers = solara.lab.headers.value or {}
+        root = solara.server.settings.main.root_path or ""
     except Exception:  # noqa: BLE001 – no page, no address
         return ""
 
@@ -504,7 +506,10 @@ def page_address() -> str:
         return values[0].split(",")[0].strip()
 
     host = first("x-forwarded-host") or first("host")
-    return f"{first('x-forwarded-proto') or 'http'}://{host}/" if host else ""
+    if not host:
+        return ""
+    prefix = (root or first("x-forwarded-prefix")).strip("/")
+    return f"{first('x-forwarded-proto') or 'http'}://{host}/" + (f"{prefix}/" if prefix else "")
 
 
 def _csv_with_stamp(frame: pd.DataFrame, lines: list) -> bytes:
