@@ -256,9 +256,8 @@ def scenario_class(name: str) -> type:
     base = _base_class()
     if name == "baseline":
         return base
-    camel = "".join(part.title() for part in name.split("_"))
     return type(
-        f"{camel}Scenario",
+        f"{_camel(name)}Scenario",
         (base,),
         {"scenario_name": name, "__annotations__": {"scenario_name": str},
          "__slots__": (), "__module__": __name__},
@@ -318,7 +317,16 @@ def resolve_scenario(scenario: Any, params: dict[str, Any], rng: Any = None) -> 
     return ResolvedScenario(name, mesa_scenario.explicit(), mesa_scenario)
 
 
+def _camel(name: str) -> str:
+    return "".join(part.title() for part in name.split("_"))
+
+
 def __getattr__(name: str) -> Any:
+    """The generated classes by name (``CivicScenario``, ``FundingScenario`` …), so that
+    pickle finds them and a model built with a named scenario can be saved and restored."""
     if name == "CivicScenario":
         return _base_class()
+    for scenario in SCENARIOS:
+        if scenario != "baseline" and f"{_camel(scenario)}Scenario" == name:
+            return scenario_class(scenario)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -132,3 +132,17 @@ def test_the_tie_product_still_works_once_the_interpreter_has_shut_its_pool(monk
     finally:
         network._pool = None
     np.testing.assert_array_equal(got, expected)
+
+
+def test_a_model_built_with_any_named_scenario_pickles_and_continues_identically():
+    import pickle
+
+    from model.scenarios import SCENARIOS
+
+    for name in SCENARIOS:
+        m = CommunityModel(scenario=name, n_residents=300, rng=1, burn_in_weeks=0, reform_week=1)
+        m.step()
+        copy = pickle.loads(pickle.dumps(m))  # the generated scenario classes are found
+        m.step()
+        copy.step()
+        assert m.measures == copy.measures, name
