@@ -144,7 +144,7 @@ def adjacency_from_edges(n: int, u: np.ndarray, v: np.ndarray) -> sp.csr_array:
     first = np.ones(key.size, dtype=bool)  # each tie once (and no ties at all is a network)
     first[1:] = key[1:] != key[:-1]
     key = key[first]
-    index = np.int32 if n < 2**31 else np.int64
+    index = np.int32 if max(n, 2 * key.size) < 2**31 else np.int64  # as scipy would choose
     lo, hi = (key // n).astype(index), (key % n).astype(index)
     # both directions, grouped by row with a stable sort: within a row the lower neighbours
     # come first and each half is already ascending, so the indices are sorted (canonical
@@ -293,7 +293,7 @@ def _numeric(label: str) -> bool:
 _GRAPHML_BOOLEANS = ("true", "false", "1", "0")  # what networkx's GraphML reader accepts
 
 
-def _check_graphml_nodes(path: Path) -> None:
+def _check_graphml(path: Path) -> None:
     """Refuse edges to nodes the file never declares (networkx would invent them), and
     boolean values networkx cannot read (it reports only the bad word)."""
     import xml.etree.ElementTree as ET
@@ -378,7 +378,7 @@ def read_network_file(path, building_size: int = 40, buildings_per_compound: int
     suffix = path.suffix.lower()
     try:
         if suffix in (".graphml", ".xml"):
-            _check_graphml_nodes(path)
+            _check_graphml(path)
             g = nx.read_graphml(path)
         elif suffix in (".edgelist", ".edges", ".txt", ".csv", ".tsv"):
             delimiter = {".csv": ",", ".tsv": "\t"}.get(suffix)  # else any whitespace
