@@ -54,13 +54,6 @@ from .scenarios import SCENARIOS, resolve_scenario
 from .state import AT_DEPARTMENT, AT_GRID, NEVER, RETIRED, WORKING, YOUTH, Cases, Residents
 from .stats import members, sigmoid
 
-#: Spare time by situation (share of a week), a stated assumption.
-FREE_TIME = {"employed": 0.2, "not_employed": 0.6, "retired": 0.85}
-#: Share preferring the online channel, by age group (youth, working, retired), assumed.
-PREFERS_ONLINE = np.array([0.85, 0.65, 0.15])
-#: Low-income households are employed at this fraction of the usual rate, assumed.
-LOW_INCOME_EMPLOYMENT = 0.5
-
 #: Arrays users read straight off the model (they live in ``model.people``).
 _RESIDENT_VIEWS = (
     "efficacy", "building", "compound", "grid_index", "age_group", "low_income", "party",
@@ -176,10 +169,11 @@ class CommunityModel(mesa.Model):
         age = attrs.get("age_group", age).astype(np.int8)
         low_income = attrs.get("low_income", rng.random(n) < p["low_income_share"])
         party = attrs.get("party", rng.random(n) < p["party_share"])
-        employ_p = np.where(low_income, LOW_INCOME_EMPLOYMENT, 1.0) * p["employed_share"]
+        employ_p = np.where(low_income, p["low_income_employment"], 1.0) * p["employed_share"]
         employed = attrs.get("employed", (rng.random(n) < employ_p) & (age != RETIRED))
-        free = np.where(employed, FREE_TIME["employed"], FREE_TIME["not_employed"])
-        free = np.where(age == RETIRED, FREE_TIME["retired"], free)
+        free = np.where(employed, p["free_time_employed"], p["free_time_not_employed"])
+        free = np.where(age == RETIRED, p["free_time_retired"], free)
+        online = np.array([p[f"prefers_online_{g}"] for g in ("youth", "working", "retired")])
         self.people = Residents.empty(
             n,
             building=hood.building,
@@ -190,7 +184,7 @@ class CommunityModel(mesa.Model):
             party=party,
             employed=employed,
             free_time=np.clip(free + rng.uniform(-0.1, 0.1, n), 0, 1).astype(np.float32),
-            prefers_online=rng.random(n) < PREFERS_ONLINE[age],
+            prefers_online=rng.random(n) < online[age],
         )
         m = p["initial_efficacy"]
         self.people.efficacy[:] = rng.beta(10 * m, 10 * (1 - m), n)

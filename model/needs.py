@@ -32,8 +32,6 @@ DEPARTMENT_MIX = np.array(
 )
 _CUMULATIVE_MIX = DEPARTMENT_MIX.cumsum(axis=1)
 HOUSING, CIVIL_AFFAIRS = 0, 2
-#: Share of low-income households' problems that are about benefits (低保, civil affairs).
-LOW_INCOME_BENEFITS = 0.3
 
 
 def need_rate(model: CommunityModel) -> np.ndarray:
@@ -46,8 +44,9 @@ def need_rate(model: CommunityModel) -> np.ndarray:
 def department_demand(model: CommunityModel) -> np.ndarray:
     """Expected share of escalated work by department: what departments staff for."""
     p, r = model.params, model.people
-    mix = DEPARTMENT_MIX[r.age_group] * (1 - LOW_INCOME_BENEFITS * r.low_income[:, None])
-    mix[:, CIVIL_AFFAIRS] += LOW_INCOME_BENEFITS * r.low_income
+    benefits = p["low_income_benefits_share"]
+    mix = DEPARTMENT_MIX[r.age_group] * (1 - benefits * r.low_income[:, None])
+    mix[:, CIVIL_AFFAIRS] += benefits * r.low_income
     escalated = p["complex_share"] + (1 - p["complex_share"]) * (1 - p["simple_solve_prob"])
     demand = (need_rate(model)[:, None] * mix).sum(axis=0) * escalated
     demand[HOUSING] += p["shared_issue_rate"] * model.n_buildings  # one job per shared fix
@@ -62,7 +61,7 @@ def new_problems(model: CommunityModel, who: np.ndarray) -> None:
     r.issue_kind[who] = np.where(rng.random(who.size) < p["complex_share"], COMPLEX, SIMPLE)
     cum = _CUMULATIVE_MIX[r.age_group[who]]
     dept = (rng.random(who.size)[:, None] > cum).sum(axis=1)
-    benefits = r.low_income[who] & (rng.random(who.size) < LOW_INCOME_BENEFITS)
+    benefits = r.low_income[who] & (rng.random(who.size) < p["low_income_benefits_share"])
     dept = np.where(benefits, CIVIL_AFFAIRS, dept)
     r.issue_dept[who] = np.minimum(dept, DEPARTMENT_MIX.shape[1] - 1)
     model.log["arose"] += who.size

@@ -33,7 +33,7 @@ ATTRIBUTE_PARAMS = {
     "age_group": ("retired_share", "youth_share"),
     "low_income": ("low_income_share",),
     "party": ("party_share",),
-    "employed": ("employed_share",),
+    "employed": ("employed_share", "low_income_employment"),
 }
 
 #: Node attributes read from a user's network file, and what each may hold.

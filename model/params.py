@@ -70,6 +70,7 @@ class Param:
             "reform_week",
             "initial_efficacy",
             "burn_in_weeks",
+            *SETUP_ONLY,
         )
 
     def allowed(self) -> str:
@@ -82,6 +83,20 @@ class Param:
             return "a string"
         kind = "an integer" if self.type is int else "a number"
         return f"{kind} in [{_fmt(self.low)}, {_fmt(self.high)}]"
+
+
+#: Residents' traits drawn once at set-up from these parameters (a change mid-run would act
+#: on nobody, so an intervention may not set them).
+SETUP_ONLY = (
+    "free_time_employed",
+    "free_time_not_employed",
+    "free_time_retired",
+    "prefers_online_youth",
+    "prefers_online_working",
+    "prefers_online_retired",
+    "low_income_employment",
+    "low_income_benefits_share",
+)
 
 
 def _fmt(x: float | None) -> str:
@@ -290,6 +305,69 @@ _P: list[Param] = [
         paper="在职人员",
     ),
     # ------------------------------------------------------------------ residents
+    *(
+        Param(
+            f"free_time_{situation}",
+            float,
+            default,
+            f"Free time, {label}",
+            f"空闲时间（{label_zh}）",
+            f"Mean share of a week free for taking part, {label} residents (each resident "
+            "±0.1 uniform); the cost of taking part grows with the time missing.",
+            "residents",
+            0,
+            1,
+            paper="中青年和在职人员参与较少",
+        )
+        for situation, default, label, label_zh in (
+            ("employed", 0.2, "employed", "在职"),
+            ("not_employed", 0.6, "not employed", "未在职"),
+            ("retired", 0.85, "retired", "退休"),
+        )
+    ),
+    *(
+        Param(
+            f"prefers_online_{group}",
+            float,
+            default,
+            f"Prefers online channels, {label}",
+            f"偏好线上渠道（{label_zh}）",
+            f"Share of {label} residents who prefer to report online; without the integrated "
+            "platform they pay the offline channel cost.",
+            "residents",
+            0,
+            1,
+        )
+        for group, default, label, label_zh in (
+            ("youth", 0.85, "young", "青年"),
+            ("working", 0.65, "working-age", "在职年龄"),
+            ("retired", 0.15, "retired", "退休"),
+        )
+    ),
+    Param(
+        "low_income_employment",
+        float,
+        0.5,
+        "Employment of low-income households",
+        "低保户就业相对比例",
+        "Low-income households are employed at this fraction of the usual employed share.",
+        "residents",
+        0,
+        1,
+    ),
+    Param(
+        "low_income_benefits_share",
+        float,
+        0.3,
+        "Low-income problems about benefits",
+        "低保户诉求中涉及补贴的比例",
+        "Share of low-income households' personal problems that are about benefits (低保) and "
+        "go to civil affairs.",
+        "residents",
+        0,
+        1,
+        paper="低保家庭",
+    ),
     Param(
         "initial_efficacy",
         float,
@@ -1508,6 +1586,15 @@ _DESCRIPTIONS_ZH: dict[str, str] = {
     "youth_share": "18–29岁青年所占比例；其余为在职年龄居民。",
     "low_income_share": "享受最低生活保障（低保）的家庭比例。",
     "employed_share": "在职年龄及青年居民中在职者的比例（在职者空闲时间少）。",
+    "free_time_employed": "在职居民每周可用于参与的空闲时间比例（个人±0.1均匀浮动）；"
+    "缺少的时间越多，参与成本越高。",
+    "free_time_not_employed": "未在职居民每周可用于参与的空闲时间比例（个人±0.1均匀浮动）。",
+    "free_time_retired": "退休居民每周可用于参与的空闲时间比例（个人±0.1均匀浮动）。",
+    "prefers_online_youth": "偏好线上反映的青年居民比例；没有一体化平台时，他们承担线下渠道成本。",
+    "prefers_online_working": "偏好线上反映的在职年龄居民比例。",
+    "prefers_online_retired": "偏好线上反映的退休居民比例。",
+    "low_income_employment": "低保户的在职比例为一般在职比例的倍数。",
+    "low_income_benefits_share": "低保户个人诉求中涉及补贴（低保）、由民政部门处理的比例。",
     "initial_efficacy": "初始“参与有用”感的平均值（居民间服从Beta分布）。",
     "need_rate_youth": "青年居民每周出现新诉求（急难愁盼）的概率。",
     "need_rate_working": "在职年龄居民每周出现新诉求的概率。",

@@ -88,3 +88,14 @@ def test_seed_keyword_is_refused_in_favour_of_rng():
 def test_inconsistent_age_shares_are_refused():
     with pytest.raises(ParameterError, match="retired_share \\+ youth_share"):
         CommunityModel(retired_share=0.7, youth_share=0.5)
+
+
+def test_traits_drawn_at_set_up_cannot_be_changed_by_an_intervention():
+    from model.params import SETUP_ONLY
+
+    for name in SETUP_ONLY:
+        assert not PARAMS[name].mid_run, name
+    with pytest.raises(ParameterError, match="prefers_online_youth"):
+        CommunityModel(
+            n_residents=100, interventions=[{"week": 3, "set": {"prefers_online_youth": 0.1}}]
+        )
