@@ -173,6 +173,14 @@ BACKGROUND_TIES = 200_000
 _pool: tuple[int, ThreadPoolExecutor] | None = None  # (the process that made it, the pool)
 
 
+def _worker() -> ThreadPoolExecutor:
+    """This process's one worker thread for tie products (a forked child makes its own)."""
+    global _pool
+    if _pool is None or _pool[0] != os.getpid():
+        _pool = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="civicloop-ties"))
+    return _pool[1]
+
+
 class Alongside:
     """``matrix @ values`` of the values as they are now, read later with :meth:`result`.
 
@@ -182,17 +190,14 @@ class Alongside:
     """
 
     def __init__(self, matrix: sp.csr_array, values: np.ndarray) -> None:
-        global _pool
         self._job: Future | None = None
-        if matrix.nnz < BACKGROUND_TIES:
-            self._value = matrix @ values
-            return
-        if _pool is None or _pool[0] != os.getpid():  # a forked child has no pool thread
-            _pool = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="civicloop-ties"))
-        try:
-            self._job = _pool[1].submit(matrix.dot, values.copy())
-        except RuntimeError:  # the interpreter is exiting and has shut the pool: inline
-            self._value = matrix @ values
+        if matrix.nnz >= BACKGROUND_TIES:
+            try:
+                self._job = _worker().submit(matrix.dot, values.copy())
+                return
+            except RuntimeError:  # the interpreter is exiting and has shut the pool: inline
+                pass
+        self._value = matrix @ values
 
     def result(self) -> np.ndarray:
         if self._job is not None:
