@@ -9,14 +9,17 @@ need – the link from participation back to service in the paper's circle (with
 departments' order, in which jobs more residents reported come first).
 
 Each week a grid worker works the queue first come first served with the capacity left
-after pushed-down tasks (甩包袱, ``push_down_share``) and paperwork (``paperwork_share``),
+after pushed-down tasks (甩包袱: a fixed ``push_down_share`` of time, and the follow-up of
+every job still waiting at a department, ``push_down_per_waiting_job``) and paperwork
+(``paperwork_share``),
 raised by performance pay (``performance_pay_gain``) and, under grid + branch, by Party
 members as part-time grid workers (``party_grid_capacity`` per fully able member, scaled by
 each member's skill). Simple cases are solved with
 ``simple_solve_prob`` (more by professional social workers, ``professional_bonus``); complex
 ones are fixed on the spot from the community fund while it lasts, or escalated ("吹哨").
 
-Reads ``grid_capacity``, ``push_down_share``, ``paperwork_share``, ``worker_performance_pay``,
+Reads ``grid_capacity``, ``push_down_share``, ``push_down_per_waiting_job``,
+``paperwork_share``, ``worker_performance_pay``,
 ``performance_pay_gain``, ``grid_plus_branch``, ``party_grid_capacity``,
 ``simple_solve_prob``, ``professional_bonus``, ``professional_share``, ``case_cost``,
 ``approval_delay_weeks``, ``signals_for_full_knowledge``,
@@ -29,6 +32,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .departments import jobs
 from .state import AT_DEPARTMENT, AT_GRID, COMPLEX, RESOLVED, SHARED, SIMPLE
 from .stats import stochastic_round
 
@@ -57,14 +61,37 @@ def own_case_capacity(p: dict) -> tuple[float, float]:
     return total, total * max(0.0, 1 - p["push_down_share"] - p["paperwork_share"])
 
 
-def grid_case_capacity(model: CommunityModel) -> np.ndarray:
-    """Cases per week each grid can handle after other duties, Party help included."""
+def grid_time_for_cases(model: CommunityModel) -> np.ndarray:
+    """Cases per week each grid could handle after its fixed duties, Party help included."""
     p = model.params
     cap = np.full(model.n_grids, own_case_capacity(p)[1])
     if p["grid_plus_branch"]:
         party = p["party_grid_capacity"] * (1 - p["paperwork_share"])
         cap = cap + party * model.able_members_per_grid
     return cap
+
+
+def departments_push_down(model: CommunityModel) -> None:
+    """Departments hand the follow-up of the jobs they have not done to the grid (一放了之的
+    甩包袱): each job waiting at a department takes ``push_down_per_waiting_job`` cases' worth
+    of its grid worker's time this week (chasing papers, answering the household, reporting
+    progress), so a backlog upstream eats the time for new cases downstream."""
+    rate = model.params["push_down_per_waiting_job"]
+    load = np.zeros(model.n_grids)
+    if rate > 0:
+        c = model.cases
+        waiting = np.flatnonzero((c["state"] == AT_DEPARTMENT) & ~c["lost"])
+        if waiting.size:
+            first = jobs(model, waiting)[0]
+            grid_of_job = model.people.grid_index[c["res"][waiting[first]]]
+            load = rate * np.bincount(grid_of_job, minlength=model.n_grids)
+    model.pushed_down = np.minimum(load, grid_time_for_cases(model))
+
+
+def grid_case_capacity(model: CommunityModel) -> np.ndarray:
+    """Cases per week each grid can handle after other duties and the departments' pushed-down
+    follow-ups, Party help included."""
+    return grid_time_for_cases(model) - model.pushed_down
 
 
 def grid_professional(model: CommunityModel) -> np.ndarray:
@@ -74,6 +101,7 @@ def grid_professional(model: CommunityModel) -> np.ndarray:
 
 def grid_workers_work(model: CommunityModel) -> None:
     p, rng, t, c, r = model.params, model.rng, model.week, model.cases, model.people
+    departments_push_down(model)
     queued = np.flatnonzero((c["state"] == AT_GRID) & ~c["lost"])
     cap = stochastic_round(rng, grid_case_capacity(model))
     g = r.grid_index[c["res"][queued]]

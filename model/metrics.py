@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .grid import grid_case_capacity, own_case_capacity
+from .grid import grid_time_for_cases, own_case_capacity
 from .state import FIRST_FIXED, FIRST_NOT_FIXED
 
 if TYPE_CHECKING:
@@ -197,8 +197,9 @@ def measure(model: CommunityModel) -> dict[str, float]:
     waiting = np.bincount(t - c["week"][~c["lost"]]) if len(c) else np.zeros(0, np.int64)
     m["open_wait_p90"] = response_times([waiting])[1]
     total, for_cases = own_case_capacity(p)
-    capacity = grid_case_capacity(model).sum() + model.n_grids * (total - for_cases)
-    used = model.n_grids * (total - for_cases) + model.log["grid_processed"]
+    duties = model.n_grids * (total - for_cases)
+    capacity = grid_time_for_cases(model).sum() + duties
+    used = duties + model.pushed_down.sum() + model.log["grid_processed"]
     m["grid_utilization"] = float(min(1.0, used / capacity)) if capacity > 0 else 0.0
     m["needs_known"] = float(model.needs_known.mean())
     m["budget_left"] = float(max(0.0, model.department_balance))

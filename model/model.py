@@ -210,6 +210,7 @@ class CommunityModel(mesa.Model):
 
     def _build_services(self) -> None:
         self.grid_draw = self.rng.random(self.n_grids)  # fixed: who is professional
+        self.pushed_down = np.zeros(self.n_grids)  # grid time departments' follow-ups take
         self.grid_workers = list(
             GridWorker.create_agents(self, self.n_grids, list(range(self.n_grids)))
         )

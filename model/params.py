@@ -1107,6 +1107,24 @@ _P: list[Param] = [
         lever=True,
     ),
     Param(
+        "push_down_per_waiting_job",
+        float,
+        0.0,
+        "Follow-ups pushed down per waiting job",
+        "部门积案下派工作量",
+        "Grid worker's time, in cases, that each job still waiting at a department takes "
+        "each week: departments hand the follow-up down (chasing papers, answering the "
+        "household), so a backlog upstream eats the time for new cases. Off (0) by "
+        "default: fitted with the overload as a target it reached the overload only by "
+        "jamming the services (docs/VALIDATION.md).",
+        "levers",
+        0,
+        2,
+        unit="cases/week per waiting job",
+        paper="一放了之的甩包袱, 身兼数职, 多头领导",
+        lever=True,
+    ),
+    Param(
         "paperwork_share",
         float,
         0.25,
@@ -1659,6 +1677,10 @@ _DESCRIPTIONS_ZH: dict[str, str] = {
     "department_party_duty": "部门对社区党委督办案件采取行动（报到、全力优先处理并在时限内答复）的概率。",  # noqa: E501
     "whistle_compliance": "吹哨报到约束下部门响应督办的概率（低于时取代一岗双责）。",
     "push_down_share": "网格员时间被部门下派任务占用的比例。",
+    "push_down_per_waiting_job": "部门每件未办结的积案每周占用网格员的工作量（以案件计）："
+    "部门把跟进工作下派给网格（催材料、答复居民），上游积压越多，网格处理新案件的时间越少。"
+    "默认关闭（0）：以网格员超负荷为校准目标拟合时，"
+    "只有在服务瘫痪时才达到超负荷（见 docs/VALIDATION.md）。",
     "paperwork_share": "网格员、职能部门和党员用于考核台账的时间比例。",
     "assessment": "trace：考核记录与办结率，逾期案件被纸面办结、活动流于形式；results：考核满意率与实际成效。",  # noqa: E501
     "resident_incentive": "对参与的奖励（积分、表彰），满强度1时增加的对数几率。",

@@ -51,9 +51,10 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "label_en": "Burden reduction",
         "label_zh": "摘牌减负",
         "paper": "摘牌减负, 禁止职能部门直接向社区推派任务",
-        "description": "Departments may no longer push their tasks down to grid workers.",
-        "description_zh": "职能部门不得再向网格员下派任务。",
-        "levers": {"push_down_share": 0.1},
+        "description": "Departments may no longer push their tasks, or the follow-up of "
+        "the cases they have not done, down to grid workers.",
+        "description_zh": "职能部门不得再向网格员下派任务，也不得把未办结案件的跟进推给网格。",
+        "levers": {"push_down_share": 0.1, "push_down_per_waiting_job": 0.0},
     },
     "anti_formalism": {
         "label_en": "Results-based assessment",

@@ -72,6 +72,39 @@ def test_pushed_down_tasks_and_paperwork_eat_grid_capacity():
     np.testing.assert_allclose(heavy, light * 0.2)
 
 
+def test_each_job_waiting_at_a_department_takes_its_grid_workers_time():
+    from model.departments import jobs
+    from model.grid import departments_push_down, grid_time_for_cases
+    from model.state import AT_DEPARTMENT
+
+    m = _model(push_down_per_waiting_job=0.25)
+    for _ in range(20):
+        m.step()
+    c = m.cases
+    waiting = np.flatnonzero((c["state"] == AT_DEPARTMENT) & ~c["lost"])
+    lead = waiting[jobs(m, waiting)[0]]  # a building's shared problem is one job
+    per_grid = np.bincount(m.grid_index[c["res"][lead]], minlength=m.n_grids)
+    assert per_grid.sum() > 0 and lead.size < waiting.size
+    departments_push_down(m)
+    expected = np.minimum(0.25 * per_grid, grid_time_for_cases(m))
+    np.testing.assert_allclose(m.pushed_down, expected)
+    np.testing.assert_allclose(m.grid_case_capacity(), grid_time_for_cases(m) - expected)
+    m.set_levers(push_down_per_waiting_job=0.0)  # burden reduction forbids it
+    departments_push_down(m)
+    np.testing.assert_array_equal(m.grid_case_capacity(), grid_time_for_cases(m))
+
+
+def test_a_backlog_upstream_slows_the_grid_and_fills_its_time():
+    """Follow-ups handed down for departments' waiting jobs (甩包袱) leave grid workers less
+    time for new cases: they use more of their time and residents wait longer (paired)."""
+
+    def late(column, rate):
+        return _late_mean(column, 80, slice(-26, None), push_down_per_waiting_job=rate)
+
+    assert ci95(late("grid_utilization", 0.2) - late("grid_utilization", 0.0))[0] > 0
+    assert ci95(late("response_time_mean", 0.2) - late("response_time_mean", 0.0))[0] > 0
+
+
 def test_grid_plus_branch_adds_party_capacity_in_each_grid_by_members_skill():
     m = _model(grid_plus_branch=False)
     base = m.grid_case_capacity()

@@ -360,7 +360,7 @@ UNITS_ZH = {
     "10k CNY/year per 1,000 households": "万元/年/千户", "households/week": "户/周",
     "reports": "次反映", "per household-week": "每户每周",
     "hours/member/week": "小时/党员/周", "member-hours": "党员工时",
-    "cases per 1,000 households": "件/千户",
+    "cases per 1,000 households": "件/千户", "cases/week per waiting job": "件/周/每件积案",
 }  # fmt: skip
 
 
