@@ -90,8 +90,9 @@ def departments_push_down(model: CommunityModel) -> None:
 
 def grid_case_capacity(model: CommunityModel) -> np.ndarray:
     """Cases per week each grid can handle after other duties and the departments' pushed-down
-    follow-ups, Party help included."""
-    return grid_time_for_cases(model) - model.pushed_down
+    follow-ups, Party help included (the follow-ups are this week's, or last week's before
+    the grid stage: never more than the time there is after a lever changed)."""
+    return np.maximum(grid_time_for_cases(model) - model.pushed_down, 0.0)
 
 
 def grid_professional(model: CommunityModel) -> np.ndarray:
