@@ -435,7 +435,7 @@ def test_keyboard_order_focus_and_names(chromium, server):
     _wait_week(page, 0)
     page.evaluate("() => document.activeElement && document.activeElement.blur()")
     order = []
-    for _ in range(40):
+    for _ in range(60):  # past every lever to Run
         page.keyboard.press("Tab")
         order.append(
             page.evaluate(
