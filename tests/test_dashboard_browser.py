@@ -155,26 +155,35 @@ def _choose(page, label, option):
     page.get_by_role("option", name=option, exact=True).click()
 
 
-def _start_running(page, week: int) -> None:
-    """Click Run until the run has started: on a loaded machine a click that lands while the
-    page is still redrawing (after a setting changed) can be lost, as a reader's could."""
+def _three_tries(attempt, failed: str):
+    """``attempt()``'s result, tried up to three times while it times out: on a loaded machine
+    a click or a focus that lands while the page is still redrawing can be lost, as a
+    reader's could."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     for _ in range(3):
-        page.get_by_role("button", name="运行", exact=True).click()
         try:
-            page.wait_for_function(
-                "w => { const b = document.querySelector('.run-button');"
-                " const e = document.querySelector('.headline-value');"
-                " return (b && b.innerText.includes('暂停'))"
-                " || (e && e.innerText.trim() !== String(w)); }",
-                arg=week,
-                timeout=10_000,
-            )
-            return
+            return attempt()
         except PlaywrightTimeout:
             continue
-    raise AssertionError("the run did not start after three clicks on Run")
+    raise AssertionError(failed)
+
+
+def _start_running(page, week: int) -> None:
+    """Click Run until the run has started (after a setting changed, the first may be lost)."""
+
+    def attempt():
+        page.get_by_role("button", name="运行", exact=True).click()
+        page.wait_for_function(
+            "w => { const b = document.querySelector('.run-button');"
+            " const e = document.querySelector('.headline-value');"
+            " return (b && b.innerText.includes('暂停'))"
+            " || (e && e.innerText.trim() !== String(w)); }",
+            arg=week,
+            timeout=10_000,
+        )
+
+    _three_tries(attempt, "the run did not start after three clicks on Run")
 
 
 def _download(page, locator) -> Path:
@@ -296,23 +305,18 @@ def test_bad_settings_and_a_busy_server_are_explained_and_the_page_keeps_working
 
 
 def _choose_from_keyboard(page, button):
-    """The system's file dialog opened with Enter on the focused button, without a mouse.
-    Tried up to three times: on a loaded machine the page may still be redrawing its settings
-    when the button is first focused, and a redraw takes the focus away, as from a reader."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    """The system's file dialog opened with Enter on the focused button, without a mouse (a
+    redraw of the settings may first take the focus away)."""
 
-    for _ in range(3):
+    def attempt():
         button.focus()
-        if not button.evaluate("b => b === document.activeElement"):
-            page.wait_for_timeout(1_000)
-            continue
-        try:
-            with page.expect_file_chooser(timeout=10_000) as chooser:
-                page.keyboard.press("Enter")
-            return chooser.value
-        except PlaywrightTimeout:
-            continue
-    raise AssertionError("Enter on the focused file button opened no file dialog in three tries")
+        page.wait_for_function("b => b === document.activeElement", arg=button.element_handle(),
+                               timeout=2_000)  # fmt: skip
+        with page.expect_file_chooser(timeout=10_000) as chooser:
+            page.keyboard.press("Enter")
+        return chooser.value
+
+    return _three_tries(attempt, "Enter on the focused file button opened no file dialog")
 
 
 def test_a_scenario_file_chosen_from_the_keyboard_opens_and_runs(chromium, server, tmp_path):
