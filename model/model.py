@@ -16,6 +16,7 @@ not an assumed start.
 
 from __future__ import annotations
 
+import gc
 import time
 from typing import Any
 
@@ -202,10 +203,18 @@ class CommunityModel(mesa.Model):
         )
         # one Mesa agent per household, other residents first (as ``create_agents`` would, but
         # without building the AgentSet it returns: a second of set-up at a million)
+        # The collector is paused meanwhile: a million new objects would trigger its
+        # full passes over every object made so far, which find nothing to free.
         residents: list = [None] * n
-        for cls, which in ((Resident, np.flatnonzero(~party)), (PartyMember, self.party_index)):
-            for i in which.tolist():
-                residents[i] = cls(self, i)
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            for cls, which in ((Resident, np.flatnonzero(~party)), (PartyMember, self.party_index)):
+                for i in which.tolist():
+                    residents[i] = cls(self, i)
+        finally:
+            if collecting:
+                gc.enable()
         self.residents: list[Resident] = residents
 
     def _build_services(self) -> None:
