@@ -111,40 +111,58 @@ CASE_FIELDS: dict[str, type] = {
 class Cases:
     """Open cases as parallel arrays, in the order they were reported (queues are first
     come, first served: stages rely on this order). Ending a case marks it ``ENDED``; the
-    week's ended rows leave the table at once in :meth:`compact`."""
+    week's ended rows leave the table at once in :meth:`compact`.
+
+    Each column lives in a buffer with room to spare (grown by doubling), so adding the
+    week's reports and compacting write only the rows that move instead of copying every
+    column anew; a column is read as a view of its first ``len(self)`` rows."""
 
     def __init__(self) -> None:
-        self.columns = {k: np.empty(0, dtype=t) for k, t in CASE_FIELDS.items()}
+        self._buffers = {k: np.empty(0, dtype=t) for k, t in CASE_FIELDS.items()}
+        self._n = 0
+
+    @property
+    def columns(self) -> dict[str, np.ndarray]:
+        return {k: v[: self._n] for k, v in self._buffers.items()}
 
     def __getitem__(self, name: str) -> np.ndarray:
-        return self.columns[name]
+        return self._buffers[name][: self._n]
 
     def __len__(self) -> int:
-        return int(self.columns["res"].size)
+        return self._n
 
     def add(self, **values) -> None:
-        for k, dtype in CASE_FIELDS.items():
-            self.columns[k] = np.concatenate([self.columns[k], np.asarray(values[k], dtype)])
+        start = self._n
+        end = start + np.asarray(values["res"]).size
+        for k, buffer in self._buffers.items():
+            if end > buffer.size:
+                grown = np.empty(max(end, 2 * buffer.size, 64), dtype=buffer.dtype)
+                grown[:start] = buffer[:start]
+                self._buffers[k] = buffer = grown
+            buffer[start:end] = np.asarray(values[k], buffer.dtype)
+        self._n = end
 
     def take(self, idx: np.ndarray) -> dict[str, np.ndarray]:
         """Copies of the given rows."""
-        return {k: v[idx].copy() for k, v in self.columns.items()}
+        return {k: v[: self._n][idx].copy() for k, v in self._buffers.items()}
 
     def end(self, idx: np.ndarray) -> None:
         """Mark rows as ended; they stay (and are skipped by every queue) until compacted."""
-        self.columns["state"][idx] = ENDED
+        self["state"][idx] = ENDED
 
     def compact(self) -> None:
         """Drop the ended rows, keeping the order of the rest."""
-        keep = self.columns["state"] != ENDED
+        keep = self["state"] != ENDED
         if not keep.all():
-            for k in self.columns:
-                self.columns[k] = self.columns[k][keep]
+            kept = int(np.count_nonzero(keep))
+            for buffer in self._buffers.values():
+                buffer[:kept] = buffer[: self._n][keep]
+            self._n = kept
 
     @property
     def open(self) -> np.ndarray:
         """Rows not ended."""
-        return self.columns["state"] != ENDED
+        return self["state"] != ENDED
 
 
 RESIDENT_FIELDS = tuple(f.name for f in fields(Residents))
