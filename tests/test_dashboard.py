@@ -64,6 +64,13 @@ def _button(rc, text):
     return rc.find(v.Btn, children=[text])
 
 
+def _let_go(slider, value) -> None:
+    """Move a slider as the browser does: its value follows the drag, then a "change" when
+    it is let go (or moved by a key)."""
+    slider.v_model = value
+    slider.fire_event("change", value)
+
+
 def _all_strings(root) -> list[str]:
     """Every string a user can see or hear: children, labels, items, HTML."""
     seen, out = set(), []
@@ -187,7 +194,7 @@ def test_a_preset_change_runs_the_preset_at_once(kernel_context):
         rc.find(v.Select, label="情景").widget.v_model = "综合施策"
         settings = rn.settings_for("full_package")
         settings["params"]["reform_week"] = 0
-        rc.find(v.Slider, label="改革启动周（周）").widget.v_model = 0
+        _let_go(rc.find(v.Slider, label="改革启动周（周）").widget, 0)
         for _ in range(3):
             _button(rc, "单步").widget.click()
         model = rn.run_to(rn.build_model(settings), 4)
@@ -267,16 +274,39 @@ def test_bad_settings_keep_the_previous_model_with_a_message_next_to_the_control
         _, rc = _render()
         _open_tiers(rc)
         before = _cards(rc)
-        rc.find(v.Slider, label="退休居民比例").widget.v_model = 0.9
+        _let_go(rc.find(v.Slider, label="退休居民比例").widget, 0.9)
         errors = _texts(rc, "param-error")
         assert errors == ["退休居民比例与青年比例之和不能超过100%（现为 90% + 20%）。"]
         assert _cards(rc) == before  # the previous model is kept …
         assert _button(rc, "单步").widget.disabled  # … and cannot be stepped by mistake
         assert _texts(rc, "stale-run")
-        rc.find(v.Slider, label="退休居民比例").widget.v_model = 0.3
+        _let_go(rc.find(v.Slider, label="退休居民比例").widget, 0.3)
         assert _texts(rc, "param-error") == [] and not _texts(rc, "stale-run")
         tiers = [w.v_model for w in rc.find(v.ExpansionPanels).widgets]
         assert tiers == [0, 0, 0]  # fixing it folds no section the user had opened
+
+    _session(check)
+
+
+def test_a_slider_dragged_through_many_steps_rebuilds_the_run_once_when_let_go(
+    kernel_context, monkeypatch
+):
+    builds = []
+    real = dash.rn.build_model
+    monkeypatch.setattr(dash.rn, "build_model", lambda s: builds.append(s) or real(s))
+
+    def check():
+        _, rc = _render()
+        _open_tiers(rc)
+        slider = rc.find(v.Slider, label="退休居民比例").widget
+        before = len(builds)
+        for share in (0.31, 0.32, 0.33, 0.34, 0.35):  # what a drag sends, step by step
+            slider.v_model = share
+        assert len(builds) == before
+        slider.fire_event("change", 0.35)  # let go
+        assert len(builds) == before + 1
+        assert builds[-1]["params"]["retired_share"] == 0.35
+        assert "当前 35%" in " ".join(_texts(rc, "cl-param-value"))
 
     _session(check)
 
@@ -410,7 +440,7 @@ def test_a_comparison_from_earlier_settings_is_labelled_as_such(kernel_context):
         _, rc = _render()
         _open_tiers(rc)
         rc.find(v.Slider, label="重复次数").widget.v_model = 2
-        rc.find(v.Slider, label="运行周数").widget.v_model = 20
+        _let_go(rc.find(v.Slider, label="运行周数").widget, 20)
         _button(rc, "开始对比").widget.click()
         await _wait_compared(rc)
         assert "与现状相比，现状" in _texts(rc, "comparison-result")[0]

@@ -267,6 +267,33 @@ def Note(text: str, kind: str = "note", classes: list[str] | None = None):
 
 
 @solara.component
+def SettledSlider(
+    label: str,
+    value: float,
+    low: float,
+    high: float,
+    step: float,
+    on_value: Callable[[Any], None],
+    integer: bool = False,
+    thumb_label: bool = True,
+):
+    """A slider that reports its value when it is let go, clicked or moved by a key – not at
+    every step of a drag, which the browser also sends: each report rebuilds the run and
+    replays it to the week on screen (about a second), so a drag across twenty steps would
+    queue twenty replays."""
+    slider = solara.v.Slider(
+        v_model=value, label=label, min=low, max=high, step=step, thumb_label=thumb_label,
+        dense=False, hide_details=True,
+    )  # fmt: skip
+
+    def settled(widget, event, data) -> None:
+        on_value(int(data) if integer else float(data))
+
+    solara.v.use_event(slider, "change", settled)
+    return slider
+
+
+@solara.component
 def ParamWidget(p: Param, value: Any, on_value, lang: str, show_help: bool, error: str = ""):
     """One registry parameter: its control, value with unit, range, help and any error."""
     label = param_label(p, lang)
@@ -284,9 +311,7 @@ def ParamWidget(p: Param, value: Any, on_value, lang: str, show_help: bool, erro
             )
         else:
             if p.type is int:
-                solara.SliderInt(
-                    label, value=int(value), min=int(low), max=int(high), on_value=on_value
-                )
+                SettledSlider(label, int(value), int(low), int(high), 1, on_value, integer=True)
             else:
                 step = slider_step(low, high, p.default, value)
 
@@ -296,9 +321,8 @@ def ParamWidget(p: Param, value: Any, on_value, lang: str, show_help: bool, erro
                     if abs(new - float(value)) > step / 2:
                         on_value(new)
 
-                solara.SliderFloat(
-                    label, value=float(value), min=float(low), max=float(high), step=step,
-                    on_value=moved,
+                SettledSlider(
+                    label, float(value), float(low), float(high), step, moved,
                     thumb_label=not rn.is_share(p),  # its bubble would say 0.35, not 35 %
                 )  # fmt: skip
             # the label carries the unit; the value line shows the numbers
@@ -651,9 +675,9 @@ def Sidebar(
                 )  # fmt: skip
 
     def community() -> None:
-        solara.SliderInt(
-            t("horizon", lang), value=settings["weeks"], min=1, max=LIMITS.max_weeks,
-            on_value=set_top("weeks"),
+        SettledSlider(
+            t("horizon", lang), settings["weeks"], 1, LIMITS.max_weeks, 1, set_top("weeks"),
+            integer=True,
         )  # fmt: skip
         solara.Text(t("value_now", lang, value=f"{settings['weeks']} {t('weeks_unit', lang)}"),
                     classes=["cl-param-value"])  # fmt: skip
