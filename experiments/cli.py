@@ -565,10 +565,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"civicloop: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         if args.command == "sweep":
-            print("civicloop: interrupted; finished runs are kept and summarised – run the "
-                  "same command again to resume", file=sys.stderr)  # fmt: skip
+            kept = f" ({exc.args[0]})" if exc.args else ""
+            print(f"civicloop: interrupted; finished runs are kept and summarised{kept} – run "
+                  "the same command again to resume", file=sys.stderr)  # fmt: skip
         elif args.command in ("calibrate", "optimize"):
             print("civicloop: interrupted; what was finished is kept in --out – run the "
                   "same command again to resume", file=sys.stderr)  # fmt: skip

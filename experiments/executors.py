@@ -28,7 +28,8 @@ def serial(fn: Callable, tasks: Iterable[dict], workers: int = 1, **_: Any) -> I
 
 
 def _exit_with(coordinator: int, every: float = 1.0) -> None:
-    """Worker initializer: end this worker once the coordinator is gone.
+    """Worker initializer: end this worker once the coordinator is gone (and let a Ctrl-C
+    finish the run in hand, :func:`_finish_on_first_interrupt`).
 
     Workers are children of the forkserver, not of the coordinator, so a coordinator killed
     outright (SIGKILL, the OOM killer) would otherwise leave them idle for ever.
@@ -53,6 +54,28 @@ def _exit_with(coordinator: int, every: float = 1.0) -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="civicloop-coordinator-watch", daemon=True).start()
+    _finish_on_first_interrupt()
+
+
+def _finish_on_first_interrupt() -> None:
+    """A terminal's Ctrl-C reaches every process of the sweep, workers included. The
+    coordinator stops the sweep; a worker finishes the run in hand, which is then recorded
+    whole (interrupted inside it, even inside an import, the run was recorded as a failure
+    with an unrelated error, and an idle worker printed a traceback). A second Ctrl-C stops
+    the worker at once: the run in hand is not recorded, and its files, written atomically,
+    are not half-written; the next call runs it again."""
+    import os
+    import signal
+
+    interrupts = 0
+
+    def on_interrupt(signum, frame) -> None:
+        nonlocal interrupts
+        interrupts += 1
+        if interrupts > 1:
+            os._exit(130)
+
+    signal.signal(signal.SIGINT, on_interrupt)
 
 
 def processes(fn: Callable, tasks: Iterable[dict], workers: int = 2, **_: Any) -> Iterator[Any]:

@@ -293,10 +293,13 @@ def run_sweep(
     finally:
         progress.close()
         # even when interrupted: what is done is summarised, and the next call resumes
-        write_summary(runs, out / "status", out / "summary.parquet", spec=spec, manifest=manifest)
+        summary = write_summary(
+            runs, out / "status", out / "summary.parquet", spec=spec, manifest=manifest
+        )
     if interrupted:
         results.write_json(manifest, out / "manifest.json")
-        raise KeyboardInterrupt
+        ok = int((summary["status"] == "ok").sum())
+        raise KeyboardInterrupt(f"{ok} of {len(runs)} runs finished and kept")
     manifest["finished"] = _now()
     manifest["sessions"][-1]["finished"] = manifest["finished"]
     manifest["sessions"][-1]["failed"] = failed

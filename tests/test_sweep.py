@@ -255,6 +255,29 @@ def _left_after(proc: subprocess.Popen, seconds: float) -> list[int]:
     return left
 
 
+def _interrupted(times: int) -> str:
+    """A run in a worker that receives the terminal's Ctrl-C ``times`` times meanwhile."""
+    for _ in range(times):
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)
+    time.sleep(0.2)
+    return "finished"
+
+
+def test_a_ctrl_c_lets_a_worker_finish_its_run_and_a_second_stops_it():
+    from concurrent.futures.process import BrokenProcessPool
+
+    from experiments.executors import processes
+
+    try:
+        finished = list(processes(_interrupted, [1], workers=1))
+    except KeyboardInterrupt:  # the worker's own, sent back as the run's result
+        pytest.fail("the first Ctrl-C cut the worker's run short")
+    assert finished == ["finished"]
+    with pytest.raises(BrokenProcessPool):
+        list(processes(_interrupted, [2], workers=1))
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_sigterm_to_the_coordinator_stops_workers_and_summarises(tmp_path):
     proc, out = _start_long_sweep(tmp_path)
