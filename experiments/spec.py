@@ -41,6 +41,13 @@ _ANALYSIS_KEYS = {
 }
 
 
+def _unknown(kind: str, name: str, known) -> str:
+    """'unknown scenario 'x'; did you mean …? known: …' for a name not in ``known``."""
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"unknown {kind} {name!r}{hint}; known: {', '.join(known)}"
+
+
 def _unknown_key(key: str, allowed) -> str:
     """'unknown key; did you mean …? allowed: …' for a key not in ``allowed``."""
     close = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.6)
@@ -142,7 +149,9 @@ class _Validator:
         return fallback
 
     def error(self, path: tuple[str, ...], message: str) -> SpecError:
-        line = self.locate(path) if path else None
+        # a key the spec leaves implicit (a scenario written as a name has no ``from``) is
+        # found where its table or key is written
+        line = next((n for k in range(len(path), 0, -1) if (n := self.locate(path[:k]))), None)
         where = f"{self.source}:{line}" if line else self.source
         key = ".".join(path) if path else "spec"
         return SpecError(f"{where}: {key}: {message}")
@@ -170,7 +179,7 @@ class _Validator:
             raise self.error(("metrics",), "must be a non-empty list of metric names")
         for m in metrics:
             if m not in METRICS:
-                raise self.error(("metrics",), f"unknown metric {m!r}; known: {', '.join(METRICS)}")
+                raise self.error(("metrics",), _unknown("metric", m, METRICS))
         base = self.params_table(raw.get("base", {}), ("base",))
         scenarios = self.scenarios(raw.get("scenarios", {"baseline": "baseline"}))
         if "sweep" in raw and "design" in raw:
@@ -240,9 +249,7 @@ class _Validator:
                 raise self.error((*path, key), _unknown_key(key, {"from", "set", "interventions"}))
             base = body.get("from", name if name in SCENARIOS else "baseline")
             if base not in SCENARIOS:
-                raise self.error(
-                    (*path, "from"), f"unknown scenario {base!r}; known: {', '.join(SCENARIOS)}"
-                )
+                raise self.error((*path, "from"), _unknown("scenario", base, SCENARIOS))
             params = self.params_table(body.get("set", {}), (*path, "set"))
             schedule = body.get("interventions", [])
             if not isinstance(schedule, list):

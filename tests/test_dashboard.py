@@ -262,6 +262,13 @@ def test_changed_settings_are_not_described_as_the_preset_and_late_levers_are_fl
         # a lever moved on the status quo: not "no reform"; it would switch on at week 52
         assert _texts(rc, "preset-explanation") == ["以现状为基础，改动了 1 项设置（列于图下方）。"]
         assert _texts(rc, "before-reform") == [MESSAGES["before_reform"]["zh"]]
+        _, rc = solara.render(_at("feedback_prob=0.5&lang=en"), handle_error=False)
+        assert _texts(rc, "preset-explanation") == [
+            "Based on Status quo, with one setting changed: it is listed under the figures."
+        ]
+        _, rc = solara.render(_at("feedback_prob=0.5&whistle=true&lang=en"), handle_error=False)
+        said = _texts(rc, "preset-explanation")[0]
+        assert said.startswith("Based on Status quo, with 2 settings changed")
 
     _session(check)
 

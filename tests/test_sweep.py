@@ -55,6 +55,11 @@ def test_example_spec_is_valid_and_small():
          r":5: sweep.feedback_prob: feedback_prob=1.7 is not allowed: .*\[0, 1\]"),
         ('name = "x"\nseed = 1\n[scenarios]\nreform = { from = "bejing_reform" }\n',
          r":4: scenarios.reform.from: unknown scenario 'bejing_reform'"),
+        ('name = "x"\nseed = 1\n[scenarios]\nreform = "bejing_reform"\n',
+         r":4: scenarios.reform.from: unknown scenario 'bejing_reform'; did you mean "
+         r"'beijing_reform'"),
+        ('name = "x"\nseed = 1\nmetrics = ["satisfation_rate"]\n',
+         r":3: metrics: unknown metric 'satisfation_rate'; did you mean 'satisfaction_rate'"),
         ('name = "x"\n\n[base]\n', r"seed: required"),
         ('name = "x"\nseed = 1\nwekks = 3\n', r":3: wekks: unknown key; did you mean 'weeks'\?"),
         ('name = "x"\nseed = 1\n[scenarios]\nb = { form = "baseline" }\n',

@@ -646,7 +646,12 @@ def Sidebar(
     else:  # an opened file or moved levers: the preset's own description no longer holds
         n = rn.preset_changes(settings)
         solara.Text(
-            t("preset_changed", lang, preset=scenario_label(settings["scenario"], lang), n=n),
+            t(
+                "preset_changed_one" if n == 1 else "preset_changed",
+                lang,
+                preset=scenario_label(settings["scenario"], lang),
+                n=n,
+            ),
             classes=["preset-explanation"],
         )
     dropped, read_spec, open_spec = scenario_file

@@ -115,6 +115,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Based on {preset}, with {n} settings changed: they are listed under the figures.",
         "zh": "以{preset}为基础，改动了 {n} 项设置（列于图下方）。",
     },
+    "preset_changed_one": {
+        "en": "Based on {preset}, with one setting changed: it is listed under the figures.",
+        "zh": "以{preset}为基础，改动了 1 项设置（列于图下方）。",
+    },
     "on_screen": {"en": "settings on screen", "zh": "当前设置"},
     "on_screen_based": {
         "en": "settings on screen (from {preset})",
