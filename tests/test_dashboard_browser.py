@@ -345,6 +345,11 @@ def test_a_scenario_file_chosen_from_the_keyboard_opens_and_runs(chromium, serve
     ctx.close()
 
 
+def test_the_tab_is_named_civicloop_from_the_first_byte(server):
+    html = urllib.request.urlopen(server["url"], timeout=30).read().decode("utf-8")
+    assert "<title>civicloop</title>" in html
+
+
 def test_showing_a_setting_never_changes_it(chromium, server):
     # values between a coarse slider's steps (an exported policy's), and a default that is
     # off a grid starting at 0.5: a slider used to snap them and write the snap back

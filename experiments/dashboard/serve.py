@@ -83,6 +83,7 @@ def serve(host: str = "127.0.0.1", port: int = 8765, query: str = "", **caps: in
     # Solara's own "This website runs on Solara" badge is English only and lies over the
     # page's bottom corner (a chart's axis, a download button)
     env.setdefault("SOLARA_THEME_SHOW_BANNER", "False")
+    env.setdefault("SOLARA_THEME_TITLE", "civicloop")  # the tab's name before the page is drawn
     for name, value in caps.items():
         if value is not None:
             env[f"CIVICLOOP_DASHBOARD_{name.upper()}"] = str(value)
