@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 # only the registry here: Mesa, pandas, the dashboard and Dask are imported by the commands
 # that need them, so that `--help`, `params` and spec checks start in a fraction of a second
 from model.metrics import TAIL
-from model.params import GROUPS, PARAMS, ParameterError, parse_value
+from model.params import GROUPS, PARAMS, Param, ParameterError, parse_value
 from model.scenarios import SCENARIOS
 
 if TYPE_CHECKING:
@@ -49,15 +49,23 @@ def cmd_params(args: argparse.Namespace) -> int:
         ]  # fmt: skip
         print(json.dumps(rows, ensure_ascii=False, indent=1))
         return 0
+
+    def allowed(p: Param) -> str:
+        text = p.allowed().replace("one of ", "").replace("a number in ", "")
+        return text.replace("an integer in ", "")
+
+    # columns as wide as their longest entry: the ranges and the 中文 labels line up
+    width = max(len(allowed(p)) for p in PARAMS.values())
+    unit_width = max(len(p.unit) + 1 for p in PARAMS.values())
+    name_width = max(len(name) for name in PARAMS)
     for group, (en, zh) in GROUPS.items():
         print(f"\n{en} / {zh}")
         for p in PARAMS.values():
             if p.group != group:
                 continue
-            allowed = p.allowed().replace("one of ", "").replace("a number in ", "")
-            allowed = allowed.replace("an integer in ", "")
             unit = f" {p.unit}" if p.unit else ""
-            print(f"  {p.name:28s} {p.default!r:>12}{unit:<22s} {allowed:24s} {p.label_zh}")
+            value = f"{p.default!r:>12}{unit:<{unit_width}s}"
+            print(f"  {p.name:{name_width}s} {value} {allowed(p):{width}s} {p.label_zh}")
     print("\nScenarios: " + ", ".join(SCENARIOS))
     return 0
 

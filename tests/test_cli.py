@@ -19,6 +19,9 @@ def test_params_lists_every_registry_entry(capsys):
     out = capsys.readouterr().out
     for name, p in PARAMS.items():
         assert name in out and p.label_zh in out
+    rows = {line.split()[0]: line for line in out.splitlines() if line.startswith("  ")}
+    starts = {rows[name].rindex(p.label_zh) for name, p in PARAMS.items()}
+    assert len(starts) == 1, "the 中文 label column is ragged"
 
 
 def test_run_prints_summary_and_writes_parquet(tmp_path, capsys):
