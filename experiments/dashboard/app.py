@@ -82,6 +82,7 @@ CSS = """
   white-space: normal; color: #1f2328 !important; margin-bottom: -4px; height: auto;
   line-height: 1.3; }
 .cl-param .v-messages { display: none; }
+.cl-param .v-input--switch .v-label { color: #1f2328 !important; }  /* not grey: not disabled */
 .cl-param .v-select { margin-top: 12px; }
 .cl-param .v-input__control > .v-input__details,
 .cl-param .v-text-field__details { min-height: 0; }
