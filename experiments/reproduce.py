@@ -276,6 +276,7 @@ def claims(root: Path, suffix: str = "") -> tuple[list[dict[str, Any]], pd.DataF
     for col, label in (
         ("participation_end", "participation"),
         ("reporting_share_end", "reporting share"),
+        ("report_rate_end", "readiness to report (report rate)"),
     ):
         by = ladder.set_index(["scenario", "replicate"])[col]
         rows.append(

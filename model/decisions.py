@@ -90,6 +90,8 @@ def report_problems(model: CommunityModel) -> None:
     logit = np.where(collected, logit + p["door_cost_removed"] * door, logit)
     report = rng.random(pending.size) < sigmoid(logit)
     reporters = pending[report]
+    model.log["pending"] += pending.size
+    model.log["pending_reported"] += reporters.size
     lost_p = 0.0 if p["online_platform"] else p["lost_case_prob"]
     lost = (rng.random(reporters.size) < lost_p) & ~collected[report]
     open_cases(model, reporters, lost=lost, codecided=np.zeros(reporters.size, bool))

@@ -44,7 +44,13 @@ METRICS: dict[str, str] = {
     "last 4 weeks (0 when nobody did)",
     "retired_share_of_population": "retired residents among all residents",
     "reporting_share": "problems reported / (problems reported + problems that lapsed "
-    "unreported), both counted over the last 4 weeks (0 when there were none)",
+    "unreported), both counted over the last 4 weeks (0 when there were none). Problems a "
+    "building's fix cleared before they were reported count in neither, so faster service "
+    "raises it even when nobody reports more readily: report_rate measures that",
+    "report_rate": "weekly chance that a resident with an unreported problem reports it (反映"
+    "问题): reports made / residents with a pending problem deciding, summed over the last 4 "
+    "weeks (0 when nobody had one); a problem brought to a deliberation meeting is not counted. "
+    "It follows residents' readiness to report, not how long problems stay pending",
     "needs_met_rate": "problems really fixed / problems whose fate was settled in the last 4 "
     "weeks, reported or not (fixed, lapsed unreported, closed on paper or abandoned; 0 when "
     "none)",
@@ -103,6 +109,7 @@ SUMMARY: dict[str, str] = {
     "mean_efficacy_end": "mean of mean_efficacy over the last 52 weeks",
     "retired_share_of_participants_end": "mean over the last 52 weeks",
     "reporting_share_end": "mean reporting_share over the last 52 weeks",
+    "report_rate_end": "mean report_rate over the last 52 weeks",
     "needs_met_rate_end": "mean needs_met_rate over the last 52 weeks",
     "completion_rate_end": "mean completion_rate over the last 52 weeks",
     "resolution_rate_end": "mean resolution_rate over the last 52 weeks",
@@ -134,6 +141,7 @@ SUMMARY: dict[str, str] = {
 LOG_KEYS = (
     "arose", "received", "reported", "lapsed", "resolved", "paper", "abandoned", "met",
     "unmet", "ended", "answered", "answered_fixed", "satisfied", "grid_processed", "spent",
+    "pending", "pending_reported",
     "lapsed_budget",
     "branch_events", "branch_relevant", "committee_meetings", "escalated", "summons_ended",
     "summons_met", "summons_wait",
@@ -177,6 +185,7 @@ def measure(model: CommunityModel) -> dict[str, float]:
     m["retired_share_of_population"] = model.mask_counts["retired"] / model.n
     w = {k: sum(x[k] for x in model.window) for k in LOG_KEYS}
     m["reporting_share"] = _share(w["reported"], w["reported"] + w["lapsed"])
+    m["report_rate"] = _share(w["pending_reported"], w["pending"])
     m["needs_met_rate"] = _share(w["met"], w["met"] + w["unmet"])
     m["mean_efficacy"] = float(r.efficacy.mean(dtype=np.float64))
     m["disengaged_share"] = (

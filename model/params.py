@@ -375,7 +375,8 @@ _P: list[Param] = [
         "Initial efficacy",
         "初始效能感",
         "Mean sense that taking part matters at the start of the burn-in (Beta-distributed "
-        "across residents); the default lies near the status quo's resting point.",
+        "across residents); the default is above the status quo's resting point (about "
+        "0.06), which efficacy is still approaching, slowly, after the burn-in (docs/ODD.md §5).",
         "residents",
         0.01,
         0.99,
@@ -1183,7 +1184,8 @@ _P: list[Param] = [
         40.0,
         "Department budget",
         "部门预算",
-        "Yearly budget for fixing escalated cases, per 1,000 households.",
+        "Yearly budget for fixing escalated cases, per 1,000 households; allocated at the "
+        "start of each fiscal year (weeks 0, 52, 104, …), so a change takes effect then.",
         "levers",
         0,
         10_000,
@@ -1685,7 +1687,8 @@ _DESCRIPTIONS_ZH: dict[str, str] = {
     "assessment": "trace：考核记录与办结率，逾期案件被纸面办结、活动流于形式；results：考核满意率与实际成效。",  # noqa: E501
     "resident_incentive": "对参与的奖励（积分、表彰），满强度1时增加的对数几率。",
     "worker_performance_pay": "与绩效挂钩的工资比例；有效能力按 performance_pay_gain 提高。",
-    "department_budget": "每千户每年用于解决上报案件的部门预算。",
+    "department_budget": "每千户每年用于解决上报案件的部门预算；每个财年初（第0、52、104……周）"
+    "拨付，年中改动从下一财年起生效。",
     "approval_delay_weeks": "部门动用专项资金解决共性问题（电梯、改造）前的层层审批周数。",
     "community_fund": "每千户每年的社区基金，使网格员无需上报即可解决复杂个人诉求。",
     "professional_share": "网格员中持证专业社工的比例。",

@@ -61,22 +61,28 @@ def test_a_notification_alone_is_not_participation():
     assert (told["satisfaction_rate"] >= silent["satisfaction_rate"]).mean() > 0.5
 
 
-def _end(scenario, seed, column="active_participation_rate"):
+FROZEN_COLUMNS = ("active_participation_rate", "report_rate")
+
+
+def _end(scenario, seed):
+    """Weeks 91–103 of a run whose residents stop learning at week 52 (the levers' week)."""
     frozen = [{"week": 52, "set": {"learning": False}}]
     frame = run_frame(scenario, seed, steps=104, interventions=frozen)
-    return frame[column].iloc[-13:].mean()
+    return frame[list(FROZEN_COLUMNS)].iloc[-13:].mean().to_numpy()
 
 
 @pytest.mark.parametrize("lever", SERVICE_LEVERS)
 def test_with_learning_off_a_service_lever_does_not_move_participation(lever):
-    """Reporting, attending and deliberating do not move when residents cannot learn.
+    """Reporting, attending and deliberating, and the readiness to report a problem, do not
+    move when residents cannot learn.
 
     (Answering return calls is left out: faster service moves the call into the same four
     weeks as the report, which lowers the count of distinct participants a little – a
     property of the measure, reported in README, not a lever acting on residents.)"""
-    effect = replicate(lambda s: _end(lever, s) - _end("baseline", s))
-    lo, hi = ci95(effect)
-    assert lo < 0 < hi or max(abs(lo), abs(hi)) < 0.005, (lo, hi)
+    effects = replicate(lambda s: _end(lever, s) - _end("baseline", s))  # seeds × columns
+    for column, effect in zip(FROZEN_COLUMNS, effects.T, strict=True):
+        lo, hi = ci95(effect)
+        assert lo < 0 < hi or max(abs(lo), abs(hi)) < 0.005, (column, lo, hi)
 
 
 def test_first_report_fixed_makes_reporting_again_more_likely(baseline_summaries):
@@ -85,6 +91,24 @@ def test_first_report_fixed_makes_reporting_again_more_likely(baseline_summaries
     assert np.all(ratio > 1)
     assert ci95(np.log(ratio))[0] > 0
     assert np.median(lo) > 1
+
+
+def test_report_rate_is_the_weekly_chance_that_a_pending_problem_is_reported(monkeypatch):
+    import model.decisions as decisions
+
+    weeks = []  # (residents with a pending problem, how many of them reported it)
+    real = decisions.report_problems
+
+    def counted(model):
+        pending = model.people.pending.copy()
+        before = model.people.n_reports[pending].copy()
+        real(model)
+        weeks.append((int(pending.sum()), int((model.people.n_reports[pending] > before).sum())))
+
+    monkeypatch.setattr(decisions, "report_problems", counted)
+    frame = run_frame(seed=2, steps=12)
+    last = np.array(weeks[-4:])  # the measure's four-week window
+    assert frame["report_rate"].iloc[-1] == pytest.approx(last[:, 1].sum() / last[:, 0].sum())
 
 
 @pytest.fixture(scope="module")
@@ -97,13 +121,13 @@ def ladder():
         ]
         return {
             k: np.array([fr[k].iloc[-13:].mean() for fr in frames])
-            for k in ("participation_rate", "reporting_share", "needs_met_rate")
+            for k in ("participation_rate", "reporting_share", "report_rate", "needs_met_rate")
         }
 
     return {f: rung(f) for f in (0.5, 2.0)}
 
 
-@pytest.mark.parametrize("column", ["participation_rate", "reporting_share"])
+@pytest.mark.parametrize("column", ["participation_rate", "reporting_share", "report_rate"])
 def test_better_service_brings_more_participation(ladder, column):
     low, high = ci95(ladder[0.5][column]), ci95(ladder[2.0][column])
     assert low[1] < high[0]  # non-overlapping 95 % intervals
