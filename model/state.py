@@ -144,7 +144,7 @@ class Cases:
 
     def take(self, idx: np.ndarray) -> dict[str, np.ndarray]:
         """Copies of the given rows."""
-        return {k: v[: self._n][idx].copy() for k, v in self._buffers.items()}
+        return {k: v[: self._n][idx] for k, v in self._buffers.items()}  # indexing copies
 
     def end(self, idx: np.ndarray) -> None:
         """Mark rows as ended; they stay (and are skipped by every queue) until compacted."""
