@@ -16,7 +16,6 @@ not an assumed start.
 
 from __future__ import annotations
 
-import gc
 import time
 from typing import Any
 
@@ -26,7 +25,7 @@ import scipy.sparse as sp
 from mesa.experimental.scenarios import Scenario
 
 from . import departments, network
-from .agents import DEPARTMENTS, Department, GridWorker, PartyMember, Resident
+from .agents import DEPARTMENTS, Department, GridWorker, PartyMember, Resident, create_residents
 from .branch import branch_hours, branches_organise
 from .committee import committee_convenes
 from .decisions import refresh_static_logit, report_logit, residents_take_part
@@ -201,20 +200,11 @@ class CommunityModel(mesa.Model):
         self.party_per_grid = np.bincount(
             self.people.grid_index[self.party_index], minlength=self.n_grids
         )
-        # one Mesa agent per household, other residents first (as ``create_agents`` would, but
-        # without building the AgentSet it returns: a second of set-up at a million)
-        # The collector is paused meanwhile: a million new objects would trigger its
-        # full passes over every object made so far, which find nothing to free.
-        residents: list = [None] * n
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            for cls, which in ((Resident, np.flatnonzero(~party)), (PartyMember, self.party_index)):
-                for i in which.tolist():
-                    residents[i] = cls(self, i)
-        finally:
-            if collecting:
-                gc.enable()
+        # one Mesa agent per household, other residents first (as ``create_agents`` would,
+        # without building the AgentSet it returns)
+        residents = create_residents(
+            self, [(Resident, np.flatnonzero(~party)), (PartyMember, self.party_index)]
+        )
         self.residents: list[Resident] = residents
 
     def _build_services(self) -> None:

@@ -134,3 +134,58 @@ def test_solaraviz_builds_steps_and_resets_with_a_plot_and_the_network_space():
     assert rebuilt.params["feedback_prob"] == 0.2 and rebuilt.n == 80
     rc.find(v.Btn, children=["Step"]).widget.click()
     assert rebuilt.week == 1
+
+
+def _mesa_view(model):
+    """What Mesa knows of a model's agents: order, ids, kinds, attributes, the type sets."""
+    agents = [(type(a).__name__, a.unique_id, dict(vars(a))) for a in model.agents]
+    by_type = {cls.__name__: [a.unique_id for a in s] for cls, s in model.agents_by_type.items()}
+    return agents, by_type, model.agent_id_counter
+
+
+def test_residents_registered_in_bulk_are_what_one_at_a_time_registration_gives(monkeypatch):
+    import model.agents as agents
+
+    bulk = CommunityModel(rng=7, n_residents=400, burn_in_weeks=0)
+    monkeypatch.setattr(agents, "_can_register_in_bulk", lambda model, classes: False)
+    single = CommunityModel(rng=7, n_residents=400, burn_in_weeks=0)
+    strip = lambda view: (  # noqa: E731 - the model attribute differs by instance only
+        [(k, u, {**v, "model": None}) for k, u, v in view[0]],
+        view[1],
+        view[2],
+    )
+    assert strip(_mesa_view(bulk)) == strip(_mesa_view(single))
+    assert all(bulk.residents[i].index == i for i in range(bulk.n))
+    # Mesa's own bookkeeping goes on working: removing an agent, and adding one later
+    gone = bulk.residents[5]
+    gone.remove()
+    assert gone not in bulk.agents and gone not in bulk.agents_by_type[type(gone)]
+    from model.agents import Resident
+
+    late = Resident(bulk, 5)
+    assert late.unique_id == bulk.agent_id_counter - 1 == single.agent_id_counter
+    assert late in bulk.agents_by_type[Resident]
+
+
+def test_residents_are_made_one_at_a_time_when_someone_observes_the_models_agents():
+    from mesa.model import ModelSignals
+
+    import model.agents as agents
+
+    class Visitor(agents.Resident):
+        pass
+
+    class Watcher:
+        def __init__(self):
+            self.seen = []
+
+        def added(self, signal):
+            self.seen.append(signal)
+
+    m = CommunityModel(rng=2, n_residents=100, burn_in_weeks=0)
+    assert agents._can_register_in_bulk(m, [Visitor])
+    watcher = Watcher()
+    m.observe("agents", ModelSignals.AGENT_ADDED, watcher.added)
+    assert not agents._can_register_in_bulk(m, [Visitor])
+    made = agents.create_residents(m, [(Visitor, np.arange(3))])
+    assert len(watcher.seen) == 3 and all(isinstance(a, Visitor) for a in made)
