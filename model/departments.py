@@ -1,17 +1,17 @@
 """Stage 5 – functional departments (职能部门) work escalated cases.
 
 Departments staff for the demand they expect (capacity split by the expected mix of
-escalated problems, :func:`model.needs.department_demand`), give community cases only part
-of their attention (``department_attention``; for a case they reported for when the Party
-committee put it to them, 报到, :mod:`model.committee`, they first draw on the attention they
-do not usually give the community, so the committee adds capacity) and keep ledgers too
-(``paperwork_share``). A building's shared problem is one job,
-however many households reported it, and jobs that more residents reported come first: what
-is not reported is not fixed. Fixes cost money from a yearly budget (``department_budget``,
-allocated at the start of each fiscal year; what is unspent lapses at its end), so late in a
-lean year fixes wait. Shared fixes need special funds and layered approval first
-(层层审批, ``approval_delay_weeks``); only then does the deadline clock start. Under
-trace-based assessment (痕迹化) an overdue case may be closed on paper without a fix
+escalated problems, :func:`model.needs.department_demand`, set anew each fiscal year), give
+community cases only part of their attention (``department_attention``; for a case they
+reported for when the Party committee put it to them, 报到, :mod:`model.committee`, they first
+draw on the attention they do not usually give the community, so the committee adds
+capacity) and keep ledgers too (``paperwork_share``). A building's shared problem is one
+job, however many households reported it, and jobs that more residents reported come first:
+what is not reported is not fixed. Fixes cost money from a yearly budget
+(``department_budget``, allocated at the start of each fiscal year; what is unspent lapses
+at its end), so late in a lean year fixes wait. Shared fixes need special funds and layered
+approval first (层层审批, ``approval_delay_weeks``); only then does the deadline clock start.
+Under trace-based assessment (痕迹化) an overdue case may be closed on paper without a fix
 (``paper_closure_prob``; far fewer under results-based assessment).
 
 Reads ``department_capacity``, ``department_attention``, ``paperwork_share``,
@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .needs import department_demand
 from .state import ABANDONED, AT_DEPARTMENT, CLOSED_ON_PAPER, RESOLVED, SHARED
 from .stats import stochastic_round
 
@@ -36,10 +37,13 @@ WEEKS_PER_YEAR = 52
 
 
 def new_fiscal_year(model: CommunityModel) -> None:
-    """At each year's start the department budget is allocated anew; the rest lapses."""
+    """At each year's start the department budget is allocated anew (the rest lapses) and
+    departments are staffed anew for the demand now expected, so a change of the problems'
+    mix during a year (``complex_share``, ``shared_issue_rate``…) re-staffs them at the next."""
     if model.week % WEEKS_PER_YEAR == 0:
         model.log["lapsed_budget"] = max(0.0, model.department_balance)
         model.department_balance = model.params["department_budget"] * model.n / 1000
+        model.department_share = department_demand(model)
 
 
 def department_case_capacity(model: CommunityModel, attention: float | None = None) -> np.ndarray:

@@ -180,6 +180,21 @@ def test_department_capacity_follows_the_demand_mix():
     assert cap.sum() == pytest.approx(expected_total)
 
 
+def test_departments_are_staffed_anew_for_a_changed_mix_at_the_next_fiscal_year():
+    change = [{"week": 10, "set": {"shared_issue_rate": 0.01, "complex_share": 0.05}}]
+    m = _model(n_residents=3000, interventions=change, burn_in_weeks=0)
+    before = m.department_share.copy()
+    for _ in range(52):  # weeks 0–51: the change at week 10 waits for the next year
+        m.step()
+        assert (m.department_share == before).all()
+    m.step()  # week 52 opens a fiscal year
+    from model.needs import department_demand
+
+    housing = 0  # shared fixes are housing's
+    assert m.department_share[housing] > before[housing]
+    assert m.department_share == pytest.approx(department_demand(m))
+
+
 def test_lost_reports_are_never_resolved_and_the_platform_stops_losses():
     lost = _model(lost_case_prob=1.0)
     platform = _model(lost_case_prob=1.0, online_platform=True)
