@@ -571,7 +571,7 @@ def validation_markdown(result: dict[str, Any]) -> str:
     lines = [
         f"{r['method']}; {r['simulations']} simulations at {r['residents']} households, "
         f"{r['abc_seconds'] / 60:.0f} minutes for the fit and {r['seconds'] / 60:.0f} in all "
-        f"on 2 cores (seed {r['seed']}). Full record: `docs/calibration.json`.",
+        f"on 2 cores (seed {r['seed']}). Full record: `experiments/calibration/calibration.json`.",
         "",
         "### Posterior",
         "",

@@ -383,8 +383,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
           "pairs.png, abc.db")  # fmt: skip
     if args.write:
         write_validation(result, args.write)
-        print(f"{args.write} updated (copy calibration.json to docs/ and set the registry's "
-              "defaults to the posterior medians)")  # fmt: skip
+        print(f"{args.write} updated (copy calibration.json and posterior.parquet to "
+              "experiments/calibration/ and set the registry's defaults to the posterior "
+              "medians)")  # fmt: skip
     return 0
 
 

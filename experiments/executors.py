@@ -78,25 +78,78 @@ def _finish_on_first_interrupt() -> None:
     signal.signal(signal.SIGINT, on_interrupt)
 
 
+class _StopRequests:
+    """Ctrl-C, SIGTERM and SIGHUP in the coordinator, taken at the loop's safe points.
+
+    Raised wherever the signal happened to land, a KeyboardInterrupt could cut through the
+    process pool's own bookkeeping (its manager thread then failed with "handle is closed"
+    and the coordinator hung at exit, waiting for idle workers). So the first signal is only
+    noted and :meth:`check` raises it between two steps of the loop; a second one raises at
+    once and ends the workers too. A signal the caller ignores stays ignored.
+    """
+
+    NAMES = ("SIGINT", "SIGTERM", "SIGHUP")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.pool: ProcessPoolExecutor | None = None
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _StopRequests:
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            for name in self.NAMES:
+                number = getattr(signal, name, None)
+                if number is not None and signal.getsignal(number) is not signal.SIG_IGN:
+                    self._previous[number] = signal.signal(number, self._on_signal)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        for number, handler in self._previous.items():
+            signal.signal(number, handler)
+
+    def _on_signal(self, signum, frame) -> None:
+        self.count += 1
+        if self.count > 1:
+            for worker in list((getattr(self.pool, "_processes", None) or {}).values()):
+                worker.terminate()
+            raise KeyboardInterrupt
+
+    def check(self) -> None:
+        if self.count:
+            raise KeyboardInterrupt
+
+
 def processes(fn: Callable, tasks: Iterable[dict], workers: int = 2, **_: Any) -> Iterator[Any]:
     """Local worker processes (forkserver: clean workers, model imported once each)."""
     import os
 
     ctx = mp.get_context("forkserver")
     tasks = iter(tasks)
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=ctx, initializer=_exit_with, initargs=(os.getpid(),)
-    ) as pool:
+    with (
+        _StopRequests() as stop,
+        ProcessPoolExecutor(
+            max_workers=workers, mp_context=ctx, initializer=_exit_with, initargs=(os.getpid(),)
+        ) as pool,
+    ):
+        stop.pool = pool
         try:
             pending = set()
             for task in tasks:
+                stop.check()
                 pending.add(pool.submit(fn, task))
                 if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
                     break
             while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                stop.check()
+                done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
                 for future in done:
                     yield future.result()
+                    stop.check()
                     nxt = next(tasks, None)
                     if nxt is not None:
                         pending.add(pool.submit(fn, nxt))

@@ -64,7 +64,7 @@ _KEYS = {
     "posterior_draws", "draw_replicates",
 }  # fmt: skip
 #: The calibration's posterior (``civicloop calibrate``): parameter draws and their weights.
-POSTERIOR = Path(__file__).resolve().parents[1] / "docs" / "calibration_posterior.parquet"
+POSTERIOR = Path(__file__).resolve().parent / "calibration" / "posterior.parquet"
 WEEKS_PER_YEAR = 52
 #: ``--quick``: a small search the tests run (caps on the spec's own settings).
 QUICK: dict[str, Any] = {

@@ -387,7 +387,7 @@ def claims(root: Path, suffix: str = "") -> tuple[list[dict[str, Any]], pd.DataF
 
 
 #: The calibration's record: posterior, and the levers re-run on posterior draws.
-CALIBRATION = Path(__file__).resolve().parents[1] / "docs" / "calibration.json"
+CALIBRATION = Path(__file__).resolve().parent / "calibration" / "calibration.json"
 
 
 def ranking_robustness(path: Path = CALIBRATION) -> list[str]:
@@ -408,10 +408,10 @@ def ranking_robustness(path: Path = CALIBRATION) -> list[str]:
         "",
         f"Each lever re-run on {rec['draws']} draws from the calibration's posterior × "
         f"{rec['draw_replicates']} paired seeds ({rec['residents']} households; recorded in "
-        "`docs/calibration.json` by `civicloop calibrate`): its participation effect over the "
-        "last 52 of 156 weeks against the same-seed baseline, and the share of draws in which "
-        "it ranks in the top three. A lever in the top three in fewer than 90 % and more than "
-        "10 % of draws is reported as uncertain.",
+        "`experiments/calibration/calibration.json` by `civicloop calibrate`): its "
+        "participation effect over the last 52 of 156 weeks against the same-seed baseline, "
+        "and the share of draws in which it ranks in the top three. A lever in the top three "
+        "in fewer than 90 % and more than 10 % of draws is reported as uncertain.",
         "",
         markdown_table(rows),
         "",

@@ -20,7 +20,9 @@ def _cell(text: str) -> str:
 
 
 #: The calibration's record (``civicloop calibrate``), if this is a source checkout.
-CALIBRATION = Path(__file__).resolve().parents[1] / "docs" / "calibration.json"
+CALIBRATION = (
+    Path(__file__).resolve().parents[1] / "experiments" / "calibration" / "calibration.json"
+)
 
 
 def _source(p) -> str:

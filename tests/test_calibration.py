@@ -1,23 +1,23 @@
 """The calibration: what it fits, what it holds out, and that the defaults keep its fit.
 
-``docs/calibration.json`` is the record of the full ``civicloop calibrate`` run; the
-tolerance each fitted target is held to is :data:`experiments.calibrate.TOLERANCE`, stated
+``experiments/calibration/calibration.json`` is the record of the full ``civicloop calibrate``
+run; the tolerance each fitted target is held to is :data:`experiments.calibrate.TOLERANCE`, stated
 in docs/VALIDATION.md.
 """
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from experiments import calibrate as cal
+from experiments.reproduce import CALIBRATION
 from model import PARAMS
 
 from .conftest import SEEDS
 
-RECORD = json.loads((Path(__file__).parents[1] / "docs" / "calibration.json").read_text())
+RECORD = json.loads(CALIBRATION.read_text())
 
 
 @pytest.fixture(scope="module")

@@ -51,3 +51,22 @@ def test_quick_reproduction_judges_every_claim(tmp_path):
     # resumable: a second call reruns nothing and reaches the same verdicts
     again = reproduce(tmp_path, quick=True).read_text()
     assert again.split("## Experiments")[0] == report.split("## Experiments")[0]
+
+
+def test_the_data_reproduce_and_the_search_read_ship_inside_the_installed_package():
+    """A plain `pip install .` carries only the packages and their package data: every file
+    the commands read at run time must lie inside a package and match its package-data."""
+    import fnmatch
+    import tomllib
+    from pathlib import Path
+
+    import experiments
+    from experiments import optimize, reproduce
+
+    root = Path(experiments.__file__).parent
+    config = tomllib.loads((root.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    shipped = config["tool"]["setuptools"]["package-data"]["experiments"]
+    for path in (optimize.POSTERIOR, reproduce.CALIBRATION):
+        assert path.is_file(), path
+        inside = path.resolve().relative_to(root.resolve()).as_posix()  # raises if outside
+        assert any(fnmatch.fnmatch(inside, pattern) for pattern in shipped), inside

@@ -283,6 +283,29 @@ def test_a_ctrl_c_lets_a_worker_finish_its_run_and_a_second_stops_it():
         list(processes(_interrupted, [2], workers=1))
 
 
+def _slowly(x: int) -> int:
+    time.sleep(0.05)
+    return x
+
+
+def test_a_ctrl_c_in_the_coordinator_is_taken_between_steps_and_queued_runs_never_start():
+    """Raised wherever it landed, the interrupt could cut through the process pool's own
+    bookkeeping and hang the coordinator at exit; it is taken at the loop's next step."""
+    from experiments.executors import processes
+
+    before = signal.getsignal(signal.SIGINT)
+    got = []
+    with pytest.raises(KeyboardInterrupt):
+        for x in processes(_slowly, range(40), workers=1):
+            got.append(x)
+            if len(got) == 1:
+                os.kill(os.getpid(), signal.SIGINT)  # the coordinator alone, mid-step
+                time.sleep(0.05)
+                got.append("the step went on")
+    assert got[:2] == [0, "the step went on"] and len(got) < 10
+    assert signal.getsignal(signal.SIGINT) is before
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_sigterm_to_the_coordinator_stops_workers_and_summarises(tmp_path):
     proc, out = _start_long_sweep(tmp_path)
