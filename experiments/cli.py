@@ -451,7 +451,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                       help="set a parameter (repeatable); see `civicloop params`")  # fmt: skip
+                       help="set a parameter from the start, burn-in included (repeatable); "
+                            "see `civicloop params`")  # fmt: skip
         p.add_argument("--steps", type=_positive, default=156, help="weeks to simulate (156)")
         p.add_argument("--seed", type=_non_negative, default=0, help="random seed ≥ 0 (0)")
 

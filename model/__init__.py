@@ -15,7 +15,7 @@ from .scenarios import SCENARIOS
 if TYPE_CHECKING:
     from .agents import Department, GridWorker, PartyMember, Resident
     from .model import CommunityModel
-    from .scenarios import CivicScenario
+    from .scenarios import CivicScenario, named_scenario
 
 __all__ = [
     "PARAMS",
@@ -27,6 +27,7 @@ __all__ = [
     "ParameterError",
     "PartyMember",
     "Resident",
+    "named_scenario",
 ]
 
 _LAZY = {
@@ -36,6 +37,7 @@ _LAZY = {
     "GridWorker": ".agents",
     "Department": ".agents",
     "CivicScenario": ".scenarios",
+    "named_scenario": ".scenarios",
 }
 
 
