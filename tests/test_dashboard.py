@@ -705,6 +705,16 @@ def test_a_link_restores_scenario_levers_seed_and_language():
     assert set(bad) == {"scenario", "n_residents", "feedback_prob", "foo"}
 
 
+def test_a_links_unused_settings_are_named_as_the_page_names_them_with_what_is_allowed():
+    query = "feedback_prob=1.5&foo=1&whistle=maybe"
+    _, _, bad = rn.from_query(query)
+    zh = rn.link_problems(query, bad, "zh")
+    assert "反馈闭环 = 1.5（允许：0 至 1）" in zh and "feedback_prob" not in zh
+    assert "“foo”（不是本模型的设置）" in zh and "吹哨报到 = maybe（允许：true 或 false）" in zh
+    en = rn.link_problems(query, bad, "en")
+    assert "Feedback loop = 1.5 (allowed: 0 to 1)" in en and "feedback_prob" not in en
+
+
 def test_the_page_opens_on_the_settings_of_a_link(kernel_context):
     def check():
         query = rn.to_query({**rn.settings_for("grid_plus_branch", seed=3, weeks=30)}, "en")

@@ -539,7 +539,8 @@ def Page():
                 )  # fmt: skip
             with solara.Column(classes=["cl-main"], gap="4px"):
                 if url_problems:
-                    Note(t("err_url", lang, names="、".join(url_problems)))
+                    told = rn.link_problems(router.search, url_problems, lang)
+                    Note(t("err_url", lang, names=told))
                 with solara.Row(classes=["cl-controls"]):
                     solara.Button(
                         t("pause", lang) if playing else t("run", lang),

@@ -317,6 +317,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Some settings in the link were not used: {names}.",
         "zh": "链接中的部分设置未被采用：{names}。",
     },
+    "url_unknown": {"en": "“{name}” (not a setting here)", "zh": "“{name}”（不是本模型的设置）"},
+    "url_value": {
+        "en": "{label} = {value} (allowed: {allowed})",
+        "zh": "{label} = {value}（允许：{allowed}）",
+    },
+    "url_range": {"en": "{low} to {high}", "zh": "{low} 至 {high}"},
+    "url_or": {"en": " or ", "zh": " 或 "},
+    "url_scenario": {"en": "a scenario of the menu", "zh": "菜单中的情景"},
     "cap_note": {
         "en": "At most {n} households on this server.",
         "zh": "本服务器最多支持 {n} 户。",

@@ -757,6 +757,40 @@ def from_query(search: str | None, limits: Limits = LIMITS) -> tuple[dict, str |
     return settings, lang, bad
 
 
+def link_problems(search: str | None, bad: list[str], lang: str, limits: Limits = LIMITS) -> str:
+    """Each setting of a link that was not used, as the page names it: its label in the
+    page's language, the value the link gave and what is allowed (not the internal name)."""
+    q = dict(urllib.parse.parse_qsl(search or ""))
+
+    def span(low, high) -> str:
+        return t("url_range", lang, low=f"{low:g}", high=f"{high:g}")
+
+    told = []
+    for name in bad:
+        value = q.get(name, "")
+        p = None if name in HIDDEN else PARAMS.get(name)
+        if name == "scenario":
+            label, allowed = t("preset", lang), t("url_scenario", lang)
+        elif name == "lang":
+            label, allowed = "lang", t("url_or", lang).join(("en", "zh"))
+        elif name in ("seed", "weeks"):
+            label = t("seed" if name == "seed" else "horizon", lang)
+            allowed = span(0, 2**31 - 1) if name == "seed" else span(1, limits.max_weeks)
+        elif p is None:
+            told.append(t("url_unknown", lang, name=name))
+            continue
+        else:
+            label = param_name(p, lang)
+            if p.choices is not None:
+                allowed = t("url_or", lang).join(p.choices)
+            elif p.type is bool:
+                allowed = t("url_or", lang).join(("true", "false"))
+            else:
+                allowed = span(*ui_range(p, limits))
+        told.append(t("url_value", lang, label=label, value=value, allowed=allowed))
+    return "、".join(told) if lang == "zh" else "; ".join(told)
+
+
 def labelled_params(settings: dict, lang: str) -> list[tuple[str, str]]:
     """Every parameter that differs from the status quo, labelled for a brief."""
     return [
