@@ -12,7 +12,11 @@ from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
-from mesa.agentset import _HardKeyAgentSet
+
+try:  # Mesa 3.5's own set of registered agents (see create_residents)
+    from mesa.agentset import _HardKeyAgentSet
+except ImportError:  # another Mesa: agents are made one at a time
+    _HardKeyAgentSet = None
 
 if TYPE_CHECKING:
     from .model import CommunityModel
@@ -137,7 +141,8 @@ def _can_register_in_bulk(model: mesa.Model, classes: list[type]) -> bool:
         return False
     by_type = getattr(model, "_agents_by_type", None)
     return (
-        not observed
+        _HardKeyAgentSet is not None
+        and not observed
         and isinstance(getattr(model, "_all_agents", None), _HardKeyAgentSet)
         and isinstance(getattr(model._all_agents, "_agents", None), dict)
         and isinstance(by_type, dict)
