@@ -414,6 +414,16 @@ def test_a_small_effect_is_said_with_a_decimal_not_rounded_to_nothing(reform_run
     assert "参与率提高约 0.9 个百分点（95%区间 0.9–0.9）" in zh, zh
 
 
+def test_the_comparison_chart_scales_each_share_to_what_it_shows(reform_runs):
+    from experiments.dashboard import figures as fg
+
+    fig = fg.draw_comparison(reform_runs, {"chosen": "a", "other": "b"}, "en", None)
+    participation, satisfaction = fig.axes[:2]
+    top = fg.comparison_bands(reform_runs, "participation_rate").hi.max()
+    assert top < participation.get_ylim()[1] <= min(1.0, 2.5 * top)  # not 0–100 % for 5 %
+    assert participation.get_ylim()[0] == 0 and satisfaction.get_ylim()[0] == 0
+
+
 def test_spending_at_the_end_is_what_the_last_52_weeks_added():
     weeks = np.arange(1, 101)
     frames = []

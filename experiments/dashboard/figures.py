@@ -402,6 +402,15 @@ def nice_ceiling(x: float) -> float:
     return float(next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= x))
 
 
+def share_ceiling(x: float) -> float:
+    """The next of 1, 2, 2.5, 5 × 10ⁿ at or above the share ``x``, at most 1 (a whole axis
+    for nothing to show)."""
+    if not np.isfinite(x) or x <= 0 or x >= 1:
+        return 1.0
+    power = 10 ** np.floor(np.log10(x))
+    return float(min(1.0, next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= x)))
+
+
 def _marker(ax, week: int | None, lang: str) -> None:
     if week is not None:
         ax.axvline(week, color=MARKER_COLOUR, ls=":", lw=1.5,
@@ -491,7 +500,10 @@ def draw_comparison(runs: pd.DataFrame, labels: dict[str, str], lang: str,
             ax.fill_between(b.week, b.lo, b.hi, color=colour, alpha=0.25, linewidth=0)
         _marker(ax, marker, lang)
         ax.set_ylabel(t(key, lang))
-        ax.set_ylim(0, 1)
+        # from zero, up to a little above the highest band: a share of 5 % against 7 % on a
+        # 0–100 % axis reads as two flat lines
+        top = float(np.nanmax(bands.hi)) if len(bands) else 1.0
+        ax.set_ylim(0, share_ceiling(top * 1.15))
         ax.yaxis.set_major_formatter(ticker.PercentFormatter(1.0))
     axes[0].set_title(t("compare_title", lang, n=runs.attrs["replicates"]), fontsize=11)
     axes[1].set_xlabel(t("week", lang))
