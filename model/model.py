@@ -227,8 +227,7 @@ class CommunityModel(mesa.Model):
         self.shared_since = np.zeros(self.n_buildings, dtype=np.int32)
         self.heard_value = np.zeros(self.n, dtype=np.float32)  # this week's outcome values
         self.heard = np.zeros(self.n, dtype=bool)  # a resident's case ended this week
-        self._recent = np.zeros(self.n, dtype=bool)  # took part lately, as of this week
-        self._recent_ties = np.zeros(self.n, dtype=np.float32)  # ties who took part lately
+        self._neighbour_share: np.ndarray | network.Alongside = np.zeros(self.n, np.float32)
         self._neighbour_efficacy: np.ndarray | network.Alongside = np.zeros(self.n, np.float32)
         self.hearers = np.zeros(0, dtype=np.int64)
         self.hearsay = np.zeros(0, dtype=np.float32)
@@ -369,20 +368,28 @@ class CommunityModel(mesa.Model):
         self.ended: list[dict[str, np.ndarray]] = []
         self.participated = np.zeros(self.n, dtype=bool)
         self.voiced = np.zeros(self.n, dtype=bool)  # told someone of a need this week
-        # what each resident sees of the ties at the start of the week: how many took part
-        # lately (kept up to date from who changed), what they feel (one sparse product) and
-        # what they tell of last week's outcomes of their reports (口碑)
-        recent = self.recent_participation()
-        changed = np.flatnonzero(recent != self._recent)
-        if changed.size:
-            ties, of = network.ties_of(self._mean_of_ties, changed)
-            step = np.where(recent[changed], 1, -1).astype(np.float32)  # counts stay exact
-            np.add.at(self._recent_ties, ties, step[of])
-            self._recent = recent
-        self.neighbour_share = self._recent_ties * self._inv_degree
-        self.hear_from_ties()
-        # read only by word of mouth at the week's end: computed alongside the stages between
+        # what each resident sees of the ties at the start of the week: the share who took
+        # part lately (a count of 0/1 ties, exact in float32, over the degree), what they
+        # feel (the row-normalised product) and what they tell of last week's outcomes of
+        # their reports (口碑). The two products run beside the stages in between: the share
+        # is first read by the residents' decisions, the feeling by word of mouth at the end.
+        self._neighbour_share = network.Alongside(
+            self.adjacency, self.recent_participation(), scale=self._inv_degree
+        )
         self._neighbour_efficacy = network.Alongside(self._mean_of_ties, self.people.efficacy)
+        self.hear_from_ties()
+
+    @property
+    def neighbour_share(self) -> np.ndarray:
+        """Share of each resident's ties who took part in the last four weeks, as of the
+        start of this week."""
+        if isinstance(self._neighbour_share, network.Alongside):
+            self._neighbour_share = self._neighbour_share.result()
+        return self._neighbour_share
+
+    @neighbour_share.setter
+    def neighbour_share(self, value: np.ndarray) -> None:
+        self._neighbour_share = value
 
     @property
     def neighbour_efficacy(self) -> np.ndarray:
@@ -391,6 +398,7 @@ class CommunityModel(mesa.Model):
         return self._neighbour_efficacy
 
     def _collect_tie_product(self) -> None:
+        self.neighbour_share  # noqa: B018 (collects the product)
         if isinstance(self._neighbour_efficacy, network.Alongside):
             self._neighbour_efficacy = self._neighbour_efficacy.result()
 

@@ -181,23 +181,30 @@ def _worker() -> ThreadPoolExecutor:
     return _pool[1]
 
 
+def _product(matrix: sp.csr_array, values: np.ndarray, scale: np.ndarray | None) -> np.ndarray:
+    product = matrix @ values
+    return product if scale is None else product * scale
+
+
 class Alongside:
-    """``matrix @ values`` of the values as they are now, read later with :meth:`result`.
+    """``matrix @ values`` (times ``scale``, element by element, if given) of the values as they are now, read later with :meth:`result`.
 
     On a large network the product runs in a worker thread while the main thread goes on
     with the week (scipy's sparse product releases the GIL): the same arithmetic on a copy,
     so the result is bit-identical to computing it at once.
     """
 
-    def __init__(self, matrix: sp.csr_array, values: np.ndarray) -> None:
+    def __init__(
+        self, matrix: sp.csr_array, values: np.ndarray, scale: np.ndarray | None = None
+    ) -> None:
         self._job: Future | None = None
         if matrix.nnz >= BACKGROUND_TIES:
             try:
-                self._job = _worker().submit(matrix.dot, values.copy())
+                self._job = _worker().submit(_product, matrix, values.copy(), scale)
                 return
             except RuntimeError:  # the interpreter is exiting and has shut the pool: inline
                 pass
-        self._value = matrix @ values
+        self._value = _product(matrix, values, scale)
 
     def result(self) -> np.ndarray:
         if self._job is not None:
