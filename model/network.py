@@ -187,7 +187,8 @@ def _product(matrix: sp.csr_array, values: np.ndarray, scale: np.ndarray | None)
 
 
 class Alongside:
-    """``matrix @ values`` (times ``scale``, element by element, if given) of the values as they are now, read later with :meth:`result`.
+    """``matrix @ values`` (times ``scale``, element by element, if given) of the values as
+    they are now, read later with :meth:`result`.
 
     On a large network the product runs in a worker thread while the main thread goes on
     with the week (scipy's sparse product releases the GIL): the same arithmetic on a copy,

@@ -371,12 +371,13 @@ _P: list[Param] = [
     Param(
         "initial_efficacy",
         float,
-        0.2,
+        0.06,
         "Initial efficacy",
         "初始效能感",
         "Mean sense that taking part matters at the start of the burn-in (Beta-distributed "
-        "across residents); the default is above the status quo's resting point (about "
-        "0.06), which efficacy is still approaching, slowly, after the burn-in (docs/ODD.md §5).",
+        "across residents). The default is the status quo's resting point: runs started "
+        "higher fall towards it for years, burn-in included, and runs started here stay "
+        "(docs/ODD.md §5).",
         "residents",
         0.01,
         0.99,

@@ -23,12 +23,15 @@ def replicate(fn, seeds=SEEDS) -> np.ndarray:
     return np.array([fn(s) for s in seeds], dtype=float)
 
 
-def ci95(x: np.ndarray) -> tuple[float, float]:
-    """Mean ± t-based 95 % confidence half-width across replicates."""
+def ci95(x: np.ndarray, family: int = 1) -> tuple[float, float]:
+    """Mean ± t-based 95 % confidence half-width across replicates.
+
+    ``family``: how many intervals one claim rests on; each is widened (Bonferroni) so that
+    all of them together cover at 95 %, or a claim of "none moves" would fail by chance."""
     from scipy import stats
 
     x = np.asarray(x, dtype=float)
-    half = stats.t.ppf(0.975, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size)
+    half = stats.t.ppf(1 - 0.025 / family, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size)
     return float(x.mean() - half), float(x.mean() + half)
 
 
