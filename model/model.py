@@ -265,7 +265,7 @@ class CommunityModel(mesa.Model):
         chances the weekly rules imply, so even a run without burn-in starts without a ramp."""
         p, rng, r = self.params, self.rng, self.people
         need = need_rate(self)
-        self.neighbour_share = np.zeros(self.n, np.float32)
+        self._neighbour_share = np.zeros(self.n, np.float32)
         everyone = np.arange(self.n)
         base = self.static_logit + p["efficacy_weight"] * r.efficacy
         weekly = need * sigmoid(report_logit(self, everyone)) + sigmoid(
@@ -383,24 +383,24 @@ class CommunityModel(mesa.Model):
     def neighbour_share(self) -> np.ndarray:
         """Share of each resident's ties who took part in the last four weeks, as of the
         start of this week."""
-        if isinstance(self._neighbour_share, network.Alongside):
-            self._neighbour_share = self._neighbour_share.result()
-        return self._neighbour_share
-
-    @neighbour_share.setter
-    def neighbour_share(self, value: np.ndarray) -> None:
-        self._neighbour_share = value
+        return self._collected("_neighbour_share")
 
     @property
     def neighbour_efficacy(self) -> np.ndarray:
         """Mean efficacy of each resident's ties at the start of this week."""
-        self._collect_tie_product()
-        return self._neighbour_efficacy
+        return self._collected("_neighbour_efficacy")
+
+    def _collected(self, name: str) -> np.ndarray:
+        """A tie product, waited for on first use (each alone: the share is needed first)."""
+        value = getattr(self, name)
+        if isinstance(value, network.Alongside):
+            value = value.result()
+            setattr(self, name, value)
+        return value
 
     def _collect_tie_product(self) -> None:
-        self.neighbour_share  # noqa: B018 (collects the product)
-        if isinstance(self._neighbour_efficacy, network.Alongside):
-            self._neighbour_efficacy = self._neighbour_efficacy.result()
+        self._collected("_neighbour_share")
+        self._collected("_neighbour_efficacy")
 
     def hear_from_ties(self) -> None:
         """Who hears of ties' outcomes this week (``hearers``) and their mean value
