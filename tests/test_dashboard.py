@@ -706,6 +706,16 @@ def test_exported_toml_round_trips_through_the_sweep_parser():
     assert chosen[0].interventions == ({"week": 20, "set": {"feedback_prob": 0.9}},)
 
 
+def test_the_chinese_pages_exported_toml_is_commented_in_chinese_and_plans_the_same_runs():
+    settings = rn.settings_for("feedback_loop", seed=7, weeks=40)
+    settings["params"].update(n_residents=500, reform_week=20)
+    zh, en = rn.scenario_toml(settings, lang="zh"), rn.scenario_toml(settings, lang="en")
+    comments = [line for line in zh.splitlines() if line.startswith("#")]
+    assert comments and all(re.search("[\u4e00-\u9fff]", line) for line in comments[1:])
+    assert "master seed" not in zh and "主种子" in zh and "仪表盘" in parse_spec(zh).description
+    assert plan_runs(parse_spec(zh)) == plan_runs(parse_spec(en))
+
+
 def test_a_link_restores_scenario_levers_seed_and_language():
     settings = rn.settings_for("whistle_and_report", seed=11, weeks=80)
     settings["params"].update(feedback_prob=0.5, n_residents=800)

@@ -449,17 +449,21 @@ def test_keyboard_order_focus_and_names(chromium, server):
         order.append(
             page.evaluate(
                 "() => { const e = document.activeElement;"
+                " const field = e.closest('.v-select') && e.closest('.v-input__slot');"
                 " return [e.getAttribute('role') || e.tagName, e.getAttribute('aria-label')"
                 " || (e.labels && e.labels[0] ? e.labels[0].innerText : '') || e.innerText,"
-                " getComputedStyle(e).outlineWidth]; }"
+                " getComputedStyle(e).outlineWidth, getComputedStyle(e).outlineStyle,"
+                " field ? getComputedStyle(field).outlineStyle : null]; }"
             )
         )
-    names = [n for _, n, _ in order]
-    first_lever = next(i for i, (role, n, _) in enumerate(order) if role == "slider")
-    scenario = next(i for i, n in enumerate(names) if "情景" in (n or ""))
+    names = [n for _, n, *_ in order]
+    first_lever = next(i for i, (role, *_) in enumerate(order) if role == "slider")
+    scenario = next(i for i, n in enumerate(names) if (n or "").strip() == "情景")  # the menu
     run = next(i for i, n in enumerate(names) if (n or "").strip() == "运行")
     assert scenario < first_lever < run, order
     assert order[run][2] == "3px", order[run]  # a visible focus ring
+    # a menu's ring goes round the whole field, not round its hidden text input beside the choice
+    assert order[scenario][3:] == ["none", "solid"], order[scenario]
     _shot(page, "keyboard-focus")
     buttons = page.get_by_role("button").evaluate_all(
         "els => els.filter(e => !(e.getAttribute('aria-label') || e.innerText.trim()))"

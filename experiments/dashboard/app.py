@@ -52,6 +52,9 @@ FRAME_SECONDS = 0.05  # pause between animation frames (drawing takes longer)
 CSS = """
 .cl-page { max-width: 100%; overflow-x: hidden; color: #1f2328; padding-bottom: 64px; }
 .cl-page *:focus-visible { outline: 3px solid #0b57d0 !important; outline-offset: 2px; }
+.cl-page .v-select input:focus-visible { outline: none !important; }
+.cl-page .v-select .v-input__slot:has(input:focus-visible) {
+  outline: 3px solid #0b57d0; outline-offset: -1px; }  /* inside: the column clips its left edge */
 .cl-head { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 16px;
   border-bottom: 1px solid #d0d7de; padding: 4px 0 8px 0; margin-bottom: 12px; }
 .cl-head h1 { font-size: 1.35rem; margin: 0; font-weight: 600; }
@@ -942,7 +945,7 @@ def ExportView(run: Run, lang, other, replicates, result, lock):
 
     with solara.Column(gap="6px", style={"margin-bottom": "48px"}):
         Download(
-            lambda: rn.scenario_toml(run.settings, other, replicates).encode(),
+            lambda: rn.scenario_toml(run.settings, other, replicates, lang).encode(),
             filename="civicloop-scenario.toml",
             label=t("download_toml", lang),
             mime_type="application/toml",

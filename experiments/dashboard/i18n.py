@@ -170,6 +170,21 @@ MESSAGES: dict[str, dict[str, str]] = {
     "downloads": {"en": "Downloads", "zh": "下载"},
     "download_png": {"en": "Figure (PNG)", "zh": "图片（PNG）"},
     "download_toml": {"en": "Experiment spec (TOML)", "zh": "实验配置（TOML）"},
+    "toml_head": {
+        "en": "civicloop {version} – exported {when}\n"
+        "`seed` is the sweep's master seed: each run's seed is derived from it, so the runs\n"
+        "are not the page's (seed, seed + 1, …) and agree with its comparison within the\n"
+        "intervals, not to the digit. Run it with: civicloop sweep FILE --out DIR",
+        "zh": "civicloop {version} —— 导出于 {when}\n"
+        "`seed` 是批量运行的主种子：每次运行的种子由它派生，\n"
+        "因此与页面上的运行（seed、seed + 1……）不是同一批，\n"
+        "结果与页面的对比在置信区间内一致，但数字不会完全相同。\n"
+        "运行方法：civicloop sweep 文件 --out 目录",
+    },
+    "toml_description": {
+        "en": "Saved from the civicloop dashboard, version {version}",
+        "zh": "由 civicloop 仪表盘保存，版本 {version}",
+    },
     "download_csv": {"en": "Weekly series (CSV)", "zh": "周度数据（CSV）"},
     "download_data": {
         "en": "Data for analysis (CSV, variable names and provenance)",

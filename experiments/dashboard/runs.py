@@ -562,8 +562,11 @@ def comparison_csv(runs: pd.DataFrame, lang: str) -> bytes:
     return _csv_with_stamp(comparison_table(runs, lang), stamp(s, runs.attrs["weeks"], lang, runs))
 
 
-def scenario_toml(settings: dict, compare_with: str = "baseline", replicates: int = 10) -> str:
-    """The scenario on screen as an experiment spec that ``civicloop sweep`` accepts."""
+def scenario_toml(
+    settings: dict, compare_with: str = "baseline", replicates: int = 10, lang: str = "en"
+) -> str:
+    """The scenario on screen as an experiment spec that ``civicloop sweep`` accepts; its
+    comments and description in the page's language (the keys are the registry's names)."""
     import tomli_w
 
     fixed, levers, week = split_settings(settings)
@@ -577,20 +580,15 @@ def scenario_toml(settings: dict, compare_with: str = "baseline", replicates: in
         scenario["interventions"] = [{"week": week, "set": levers}]
     spec = {
         "name": f"dashboard_{name}",
-        "description": f"Saved from the civicloop dashboard, version {version()}",
+        "description": t("toml_description", lang, version=version()),
         "weeks": int(settings["weeks"]),
         "replicates": int(replicates),
         "seed": int(settings["seed"]),
         "base": {**fixed, "reform_week": week},
         "scenarios": {name: scenario, compare_with: compare_with},
     }
-    head = (
-        f"# civicloop {version()} – exported {datetime.now():%Y-%m-%d %H:%M}\n"
-        "# `seed` is the sweep's master seed: each run's seed is derived from it, so the runs\n"
-        "# are not the page's (seed, seed + 1, …) and agree with its comparison within the\n"
-        "# intervals, not to the digit\n"
-    )
-    return head + tomli_w.dumps(spec)
+    head = t("toml_head", lang, version=version(), when=f"{datetime.now():%Y-%m-%d %H:%M}")
+    return "".join(f"# {line}\n" for line in head.splitlines()) + tomli_w.dumps(spec)
 
 
 # ---------------------------------------------------------------------- scenario files
