@@ -42,13 +42,22 @@ def need_rate(model: CommunityModel) -> np.ndarray:
 
 
 def department_demand(model: CommunityModel) -> np.ndarray:
-    """Expected share of escalated work by department: what departments staff for."""
+    """Expected share of escalated work by department: what departments staff for.
+
+    Summed over the six groups of age × low income (the only attributes the problems' rate
+    and mix depend on), not over every resident: it is set anew at each fiscal year."""
     p, r = model.params, model.people
+    counts = np.bincount(r.age_group * 2 + r.low_income, minlength=6).reshape(3, 2)
+    rate = np.array([p["need_rate_youth"], p["need_rate_working"], p["need_rate_retired"]])
     benefits = p["low_income_benefits_share"]
-    mix = DEPARTMENT_MIX[r.age_group] * (1 - benefits * r.low_income[:, None])
-    mix[:, CIVIL_AFFAIRS] += benefits * r.low_income
+    low = DEPARTMENT_MIX * (1 - benefits)
+    low[:, CIVIL_AFFAIRS] += benefits
+    extra = p["need_rate_low_income_extra"]
+    arising = (counts[:, :1] * rate[:, None] * DEPARTMENT_MIX).sum(axis=0) + (
+        counts[:, 1:] * (rate[:, None] + extra) * low
+    ).sum(axis=0)
     escalated = p["complex_share"] + (1 - p["complex_share"]) * (1 - p["simple_solve_prob"])
-    demand = (need_rate(model)[:, None] * mix).sum(axis=0) * escalated
+    demand = arising * escalated
     demand[HOUSING] += p["shared_issue_rate"] * model.n_buildings  # one job per shared fix
     total = demand.sum()
     return demand / total if total > 0 else np.full(demand.size, 1 / demand.size)

@@ -182,6 +182,24 @@ def test_department_capacity_follows_the_demand_mix():
     assert cap.sum() == pytest.approx(expected_total)
 
 
+def test_departments_staff_for_the_expected_escalated_work_of_every_resident():
+    """The six-group sum equals the definition: each resident's weekly chance of a problem
+    times the department it goes to, escalated, plus one housing job per shared fix."""
+    from model.needs import DEPARTMENT_MIX, department_demand, need_rate
+
+    m = _model(n_residents=3000, burn_in_weeks=0, low_income_benefits_share=0.3,
+               need_rate_low_income_extra=0.02, complex_share=0.4)  # fmt: skip
+    p, r = m.params, m.people
+    mix = DEPARTMENT_MIX[r.age_group].copy()
+    benefits = r.low_income * p["low_income_benefits_share"]
+    mix = mix * (1 - benefits[:, None])
+    mix[:, 2] += benefits  # civil affairs takes the benefits claims
+    escalated = p["complex_share"] + (1 - p["complex_share"]) * (1 - p["simple_solve_prob"])
+    per_resident = (need_rate(m)[:, None] * mix).sum(axis=0) * escalated
+    per_resident[0] += p["shared_issue_rate"] * m.n_buildings
+    assert department_demand(m) == pytest.approx(per_resident / per_resident.sum(), rel=1e-12)
+
+
 def test_departments_are_staffed_anew_for_a_changed_mix_at_the_next_fiscal_year():
     change = [{"week": 10, "set": {"shared_issue_rate": 0.01, "complex_share": 0.05}}]
     m = _model(n_residents=3000, interventions=change, burn_in_weeks=0)
