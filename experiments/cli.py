@@ -199,8 +199,41 @@ def bench_dashboard(args: argparse.Namespace) -> int:
     """Step plus redraw of every figure, a replay to the horizon, and the first screen."""
     from experiments.dashboard.bench import measure
 
-    print(json.dumps(measure(residents=args.residents, steps=args.steps, seed=args.seed)))
+    print(json.dumps(measure(residents=args.residents, steps=args.steps or 156, seed=args.seed)))
     return 0
+
+
+def bench_against(args: argparse.Namespace) -> int:
+    """One JSON line per seed (the two references and civicloop, one after another), then
+    the medians of the ratios."""
+    from experiments import benchmark
+
+    if args.dashboard or args.set:
+        raise ValueError("--against times the default model: drop --dashboard and --set")
+    seeds = _seed_list(args.seeds)
+    try:
+        summary = benchmark.against(
+            Path(args.against),
+            seeds,
+            residents=args.residents or benchmark.RESIDENTS,
+            weeks=args.steps or benchmark.WEEKS,
+            report=lambda row: print(json.dumps(row), flush=True),
+        )
+    except benchmark.MeasurementFailed as exc:
+        print(f"civicloop: error: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(summary))
+    return 0
+
+
+def _seed_list(text: str) -> list[int]:
+    try:
+        seeds = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        seeds = []
+    if not seeds or min(seeds) < 0:
+        raise ValueError(f"--seeds {text!r}: give seeds ≥ 0 separated by commas, e.g. 1,2,3")
+    return seeds
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -208,25 +241,27 @@ def cmd_bench(args: argparse.Namespace) -> int:
     agents), the burn-in weeks, and the recorded weeks, whose rate is resident-steps/s."""
     if args.dashboard:
         return bench_dashboard(args)
+    if args.against:
+        return bench_against(args)
     from model import CommunityModel
 
     t0 = time.perf_counter()
     params = {"n_residents": args.residents or 100_000, **_parse_sets(args.set)}
     model = CommunityModel(rng=args.seed, **params)
     t1 = time.perf_counter()
-    for _ in range(args.steps):
+    for _ in range(args.steps or 156):
         model.step()
     t2 = time.perf_counter()
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     row = {
         "residents": model.n,
-        "steps": args.steps,
+        "steps": args.steps or 156,
         "seconds": round(t2 - t0, 4),
         "setup_seconds": round(t1 - t0 - model.burn_in_seconds, 4),
         "burn_in_weeks": model.params["burn_in_weeks"],
         "burn_in_seconds": round(model.burn_in_seconds, 4),
         "step_seconds": round(t2 - t1, 4),
-        "resident_steps_per_s": round(model.n * args.steps / max(t2 - t1, 1e-9)),
+        "resident_steps_per_s": round(model.n * (args.steps or 156) / max(t2 - t1, 1e-9)),
         "peak_rss_mb": round(peak_kb / 1024, 1),
     }
     print(json.dumps(row))
@@ -471,8 +506,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--dashboard", action="store_true",
                    help="time one step plus the dashboard's redraw instead")  # fmt: skip
+    p.add_argument("--against", metavar="DIR",
+                   help="also run the two reference models in DIR (plain Mesa, bare numpy) "
+                   "before civicloop for each seed and print the ratios and their "
+                   "medians (civicloop: 100000 residents, 30 weeks, unless given)")  # fmt: skip
+    p.add_argument("--seeds", default="1,2,3", help="seeds for --against (1,2,3)")
     common(p)
-    p.set_defaults(func=cmd_bench)
+    p.set_defaults(func=cmd_bench, steps=None)  # 156 weeks alone, 30 with --against
 
     p = sub.add_parser("sweep", help="run an experiment spec (TOML); resumable")
     p.add_argument("spec", help="experiment spec, e.g. experiments/specs/example_small.toml")

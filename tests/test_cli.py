@@ -93,6 +93,42 @@ def test_bench_prints_one_json_line(capsys):
     assert row["resident_steps_per_s"] > 0 and row["peak_rss_mb"] > 0
 
 
+def _reference(folder: Path, name: str, rate_by_seed: str) -> None:
+    """A stand-in reference script: prints a line of noise, then its rate for the seed."""
+    (folder / name).write_text(
+        "import json, sys\n"
+        "seed = int(sys.argv[sys.argv.index('--seed') + 1])\n"
+        "print('warming up')\n"
+        f"print(json.dumps({{'agent_steps_per_s': {rate_by_seed}}}))\n"
+    )
+
+
+def test_bench_against_references_prints_each_seeds_ratios_and_their_medians(tmp_path, capsys):
+    _reference(tmp_path, "naive_mesa_participation.py", "1000.0 * seed")
+    _reference(tmp_path, "vectorized_participation.py", "1e6")
+    args = ["bench", "--against", str(tmp_path), "--seeds", "1,2,4", "--residents", "500",
+            "--steps", "3"]  # fmt: skip
+    assert main(args) == 0
+    *rows, summary = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["seed"] for r in rows] == [1, 2, 4]
+    for r in rows:  # each ratio is civicloop's own measured rate over that seed's reference
+        assert r["mesa"] == 1000.0 * r["seed"] and r["numpy"] == 1e6
+        assert r["x_mesa"] == pytest.approx(r["civicloop"] / r["mesa"], abs=1e-3)
+        assert r["x_numpy"] == pytest.approx(r["civicloop"] / 1e6, abs=1e-3)
+    assert summary["median_mesa"] == 2000.0 and summary["seeds"] == 3
+    assert summary["median_x_numpy"] == sorted(r["x_numpy"] for r in rows)[1]
+
+
+def test_bench_against_a_folder_without_the_references_says_what_it_needs(tmp_path, capsys):
+    _reference(tmp_path, "naive_mesa_participation.py", "1.0")
+    assert main(["bench", "--against", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "no vectorized_participation.py" in err and "naive_mesa_participation.py" in err
+    (tmp_path / "vectorized_participation.py").write_text("raise SystemExit('broken')\n")
+    assert main(["bench", "--against", str(tmp_path), "--seeds", "1"]) != 0
+    assert "vectorized_participation.py (seed 1) failed" in capsys.readouterr().err
+
+
 def test_failed_write_leaves_no_partial_file(tmp_path):
     class Boom(pd.DataFrame):
         def to_parquet(self, fh, **kw):
