@@ -186,6 +186,8 @@ class _Validator:
             raise self.error(("design",), "use either [sweep] or [design], not both")
         sweep = self.sweep(raw.get("sweep", {}))
         design = self.design(raw["design"]) if "design" in raw else None
+        self.not_also_fixed(base, scenarios, sweep or (design or {}).get("parameters", {}),
+                            "sweep" if sweep else "design")  # fmt: skip
         crn = raw.get("common_random_numbers", True)
         if not isinstance(crn, bool):
             raise self.error(("common_random_numbers",), "must be true or false")
@@ -277,7 +279,30 @@ class _Validator:
             if not isinstance(values, list) or not values:
                 raise self.error(("sweep", name), "must be a non-empty list of values")
             out[name] = [self.param(("sweep", name), name, v) for v in values]
+            repeated = [v for i, v in enumerate(out[name]) if v in out[name][:i]]
+            if repeated:
+                raise self.error(
+                    ("sweep", name),
+                    f"lists {repeated[0]!r} more than once: each value is one point, and a "
+                    "repeated point is the same runs with the same seeds, not more data; give "
+                    "each value once (`replicates` sets how many runs each point gets)",
+                )
         return out
+
+    def not_also_fixed(self, base: dict, scenarios: list[ScenarioSpec], varied: dict,
+                       table: str) -> None:  # fmt: skip
+        """A parameter the sweep or design varies cannot also be fixed: the varied value would
+        win without a word."""
+        for path, fixed in [(("base",), base)] + [
+            (("scenarios", sc.name, "set"), sc.params) for sc in scenarios
+        ]:
+            both = sorted(set(fixed) & set(varied))
+            if both:
+                raise self.error(
+                    (*path, both[0]),
+                    f"is also varied by [{table}], whose values would replace this one at every "
+                    f"point; set it in one place only",
+                )
 
     def design(self, table: Any) -> dict[str, Any]:
         if not isinstance(table, dict):

@@ -319,3 +319,26 @@ def test_summaries_say_which_window_they_averaged(tmp_path, capsys):
         model.step()
     assert run_summary(model)["end_window_weeks"] == 52  # a whole fiscal year
     assert pd.read_parquet(out)["week"].max() == 4
+
+
+def test_a_sweep_value_given_twice_is_refused_not_run_twice_as_more_data():
+    spec = 'name = "dup"\nweeks = 10\nseed = 1\n[sweep]\ngrid_capacity = [15.0, 20, 15]\n'
+    with pytest.raises(SpecError, match=r"sweep\.grid_capacity: lists 15\.0 more than once"):
+        parse_spec(spec)
+    assert len(plan_runs(parse_spec(spec.replace(", 15]", "]")))) == 2
+
+
+@pytest.mark.parametrize(
+    ("fixed", "varied", "where"),
+    [
+        ("[base]\ngrid_capacity = 20.0\n", "[sweep]\ngrid_capacity = [15.0, 25.0]\n",
+         r"base\.grid_capacity: is also varied by \[sweep\]"),
+        ("[scenarios.a]\nset = { n_residents = 300 }\n",
+         '[design]\nmethod = "latin"\nsamples = 4\n[design.parameters]\n'
+         "n_residents = [100, 500]\n",
+         r"scenarios\.a\.set\.n_residents: is also varied by \[design\]"),
+    ],
+)  # fmt: skip
+def test_a_parameter_fixed_and_also_varied_is_refused_naming_both(fixed, varied, where):
+    with pytest.raises(SpecError, match=where):
+        parse_spec(f'name = "both"\nweeks = 10\nseed = 1\n{fixed}{varied}')
