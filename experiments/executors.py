@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import logging
 import multiprocessing as mp
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from typing import Any
 
 BACKENDS = ("serial", "processes", "dask")
@@ -35,7 +38,6 @@ def _exit_with(coordinator: int, every: float = 1.0) -> None:
     outright (SIGKILL, the OOM killer) would otherwise leave them idle for ever.
     """
     import os
-    import threading
 
     def gone() -> bool:
         try:
@@ -65,7 +67,6 @@ def _finish_on_first_interrupt() -> None:
     the worker at once: the run in hand is not recorded, and its files, written atomically,
     are not half-written; the next call runs it again."""
     import os
-    import signal
 
     interrupts = 0
 
@@ -96,8 +97,6 @@ class _StopRequests:
         self._previous: dict[int, Any] = {}
 
     def __enter__(self) -> _StopRequests:
-        import signal
-        import threading
 
         if threading.current_thread() is threading.main_thread():
             for name in self.NAMES:
@@ -107,7 +106,6 @@ class _StopRequests:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        import signal
 
         for number, handler in self._previous.items():
             signal.signal(number, handler)
@@ -188,15 +186,16 @@ def dask(
         if scheduler:
             client = _connect(Client, scheduler, connect_timeout)
         else:
-            cluster = LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-                # a stop cancels the running tasks: each worker would log it as a warning
-                silence_logs=logging.ERROR,
-            )
+            with _ignoring_interrupts():  # Ctrl-C reaches this process only, which stops them
+                cluster = LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                    # a stop cancels the running tasks: each worker would log it as a warning
+                    silence_logs=logging.ERROR,
+                )
             client = Client(cluster)
     except Exception as exc:  # any failure to connect is the user's to fix, not a crash
         if cluster is not None:
@@ -220,13 +219,30 @@ def dask(
             cluster.close()
 
 
+@contextmanager
+def _ignoring_interrupts() -> Iterator[None]:
+    """Processes started inside ignore SIGINT (an ignored signal stays ignored in a child,
+    and Python and asyncio then install no handler of their own).
+
+    Ctrl-C in a terminal goes to every process of the foreground group: without this, each
+    of a local Dask cluster's nannies and workers died of its own KeyboardInterrupt with a
+    page of tracebacks, while the sweep was already stopping them in order."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _connect(client_cls, address: str, timeout: float):
     """Connect within ``timeout`` seconds even if the address answers but is not Dask.
 
     The attempt runs in a daemon thread, so a handshake that never ends cannot keep the
     process alive after the error is reported.
     """
-    import threading
 
     box: dict[str, Any] = {}
 

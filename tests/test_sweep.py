@@ -239,10 +239,17 @@ def _session_processes(sid: int) -> list[int]:
     return alive
 
 
-def _start_long_sweep(tmp_path: Path):
+def _terminal_signals() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # as a terminal's job gets it, not ignored
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def _start_long_sweep(tmp_path: Path, backend: str = "processes"):
     _, cmd, env, out = _sweep_command(tmp_path, replicates=20, weeks=60)
+    cmd[cmd.index("processes")] = backend
     with open(tmp_path / "stderr.txt", "w") as err:  # a file: orphans cannot hold a pipe open
-        proc = subprocess.Popen(cmd, env=env, start_new_session=True, stderr=err)
+        proc = subprocess.Popen(cmd, env=env, start_new_session=True, stderr=err,
+                                preexec_fn=_terminal_signals)  # fmt: skip
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len(list((out / "status").glob("*.json"))) < 3:
         time.sleep(0.05)
@@ -314,6 +321,19 @@ def test_sigterm_to_the_coordinator_stops_workers_and_summarises(tmp_path):
     err = (tmp_path / "stderr.txt").read_text()
     assert proc.returncode == 130 and "run the same command again to resume" in err
     assert not left, f"processes left after SIGTERM: {left}"
+    summary = pd.read_parquet(out / "summary.parquet")
+    assert (summary.status == "ok").sum() == len(list((out / "status").glob("*.json"))) > 0
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_ctrl_c_to_a_dask_sweeps_whole_process_group_stops_it_without_tracebacks(tmp_path):
+    proc, out = _start_long_sweep(tmp_path, backend="dask")
+    os.killpg(proc.pid, signal.SIGINT)  # a terminal's Ctrl-C: the coordinator and its cluster
+    left = _left_after(proc, 20)
+    err = (tmp_path / "stderr.txt").read_text()
+    assert proc.returncode == 130 and "run the same command again to resume" in err, err
+    assert "Traceback" not in err and "ERROR" not in err, err
+    assert not left, f"processes left after Ctrl-C: {left}"
     summary = pd.read_parquet(out / "summary.parquet")
     assert (summary.status == "ok").sum() == len(list((out / "status").glob("*.json"))) > 0
 
