@@ -116,7 +116,8 @@ class Progress:
 
             self.bar = tqdm(total=total, initial=done, unit="run", file=self.stream)
         elif not quiet:
-            print(f"sweep: {done}/{total} runs already done", file=self.stream, flush=True)
+            start = f"{done}/{total} runs already done" if done else f"{total} runs to do"
+            print(f"sweep: {start}", file=self.stream, flush=True)
 
     def eta(self) -> float:
         """Seconds left, from the mean duration of the runs finished so far (NaN before)."""
@@ -292,6 +293,7 @@ def run_sweep(
         interrupted = True
     finally:
         progress.close()
+        drop_unfinished(out, runs)
         # even when interrupted: what is done is summarised, and the next call resumes
         summary = write_summary(
             runs, out / "status", out / "summary.parquet", spec=spec, manifest=manifest
@@ -310,6 +312,16 @@ def run_sweep(
     results.write_json(manifest, out / "manifest.json")
     return {"planned": len(runs), "ran": len(todo), "failed": failed,
             "reasons": reasons.most_common()}  # fmt: skip
+
+
+def drop_unfinished(out: Path, runs: list[Run]) -> None:
+    """Remove the weekly series of runs without an "ok" status: a worker stopped between
+    writing a run's series and its status (a second Ctrl-C) left a complete file of a run
+    the summary lists as not run, which ``DIR/runs`` read as a dataset would include."""
+    for r in runs:
+        path = out / "runs" / f"{r.run_id}.parquet"
+        if path.is_file() and not is_done(out, r.run_id):
+            path.unlink(missing_ok=True)
 
 
 def write_summary(

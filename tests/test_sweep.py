@@ -370,3 +370,26 @@ def test_out_that_is_a_file_is_a_one_line_error(tmp_path, capsys):
     assert main(["sweep", str(spec_file), "--out", str(target), "--quiet"]) == 2
     assert f"--out {target} is a file, not a folder" in capsys.readouterr().err
     assert target.read_bytes() == b"not a folder"
+
+
+def test_a_run_stopped_between_its_series_and_its_status_leaves_no_file_behind(
+    tmp_path, monkeypatch
+):
+    from experiments import results, sweep
+
+    write_json = results.write_json
+
+    def stopped_at_the_third_status(data, path):
+        if path.parent.name == "status" and len(list(path.parent.glob("*.json"))) == 2:
+            raise KeyboardInterrupt  # a second Ctrl-C: the series is on disk, the status not
+        write_json(data, path)
+
+    monkeypatch.setattr(sweep.results, "write_json", stopped_at_the_third_status)
+    with pytest.raises(KeyboardInterrupt, match="2 of 8 runs finished and kept"):
+        run_sweep(parse_spec(SMALL), tmp_path, backend="serial", quiet=True)
+    summary = _summary(tmp_path)
+    ok = set(summary.run_id[summary.status == "ok"])
+    assert {p.stem for p in (tmp_path / "runs").glob("*.parquet")} == ok and len(ok) == 2
+    monkeypatch.setattr(sweep.results, "write_json", write_json)
+    run_sweep(parse_spec(SMALL), tmp_path, backend="serial", quiet=True)
+    assert (_summary(tmp_path).status == "ok").all()
