@@ -144,10 +144,17 @@ def test_dashboard_csv_export_says_what_produced_it():
     model = dash.build_model(settings)
     for _ in range(3):
         model.step()
-    frame = pd.read_csv(pd.io.common.BytesIO(dash.export_csv(model, 5)))
+    frame = pd.read_csv(pd.io.common.BytesIO(dash.export_csv(model, settings)))
     assert (frame["seed"] == 5).all() and frame["git_commit"].notna().all()
+    assert (frame["scenario"] == "feedback_loop").all()  # as the page names it
+    assert (frame["base_scenario"] == "baseline").all()  # whose levers the schedule switches
     assert json.loads(frame["lever_schedule"][0])[0]["set"]["feedback_prob"] == 0.9
     assert json.loads(frame["overrides"][0])["n_residents"] == 100
+    settings["params"]["feedback_prob"] = 0.5  # a lever changed on the page
+    changed = pd.read_csv(
+        pd.io.common.BytesIO(dash.export_csv(dash.build_model(settings), settings))
+    )
+    assert (changed["scenario"] == "on_screen").all()
 
 
 def test_a_network_files_community_size_is_what_the_record_says(tmp_path):

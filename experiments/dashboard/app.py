@@ -912,15 +912,18 @@ def ComparisonResult(result, settings, other, replicates, lang):
             )
 
 
-def export_csv(model: CommunityModel, seed: int) -> bytes:
+def export_csv(model: CommunityModel, settings: dict) -> bytes:
     """The weekly series for analysis: variable names, each row saying what produced it
-    (settings, lever schedule, seed, version, git commit)."""
+    (the scenario as the page names it, settings, lever schedule, seed, version, git commit;
+    ``base_scenario`` is the model's, whose levers the schedule switches on)."""
     from experiments import provenance, results
 
+    seed = settings["seed"]
     record = provenance.from_model(model, seed, weeks=model.week)
     frame = results.tidy_weekly(rn.weekly_frame(model))
     frame.insert(0, "seed", seed)
-    frame.insert(0, "scenario", record["scenario"])
+    frame.insert(0, "base_scenario", record["scenario"])
+    frame.insert(0, "scenario", rn.scenario_name(settings))
     for name, value in provenance.columns(record).items():
         if name != "resolved_params":
             frame[name] = value
@@ -941,7 +944,7 @@ def ExportView(run: Run, lang, other, replicates, result, lock):
 
     def data() -> bytes:
         with lock:
-            return export_csv(run.model, run.settings["seed"])
+            return export_csv(run.model, run.settings)
 
     with solara.Column(gap="6px", style={"margin-bottom": "48px"}):
         Download(

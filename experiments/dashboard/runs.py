@@ -562,6 +562,15 @@ def comparison_csv(runs: pd.DataFrame, lang: str) -> bytes:
     return _csv_with_stamp(comparison_table(runs, lang), stamp(s, runs.attrs["weeks"], lang, runs))
 
 
+def scenario_name(settings: dict) -> str:
+    """The named scenario the settings' levers are, or ``on_screen`` once a lever was changed
+    (what the page's exports call the run)."""
+    _, levers, _ = split_settings(settings)
+    preset = settings["scenario"]
+    preset_levers = {k: v for k, v in SCENARIOS[preset]["levers"].items() if v != PARAMS[k].default}
+    return preset if levers == preset_levers else "on_screen"
+
+
 def scenario_toml(
     settings: dict, compare_with: str = "baseline", replicates: int = 10, lang: str = "en"
 ) -> str:
@@ -570,9 +579,7 @@ def scenario_toml(
     import tomli_w
 
     fixed, levers, week = split_settings(settings)
-    preset = settings["scenario"]
-    preset_levers = {k: v for k, v in SCENARIOS[preset]["levers"].items() if v != PARAMS[k].default}
-    name = preset if levers == preset_levers else "on_screen"
+    name = scenario_name(settings)
     if name == compare_with:
         name = f"{name}_on_screen"
     scenario: dict[str, Any] = {"from": "baseline"}
