@@ -693,6 +693,15 @@ def test_comparison_csv_and_brief_carry_the_sentence_and_settings(reform_runs):
     assert "data:image/png;base64," in brief and "随机种子" in brief
 
 
+def test_a_brief_after_the_settings_changed_leaves_the_old_comparison_out(reform_runs):
+    settings = {**reform_runs.attrs["settings"]}
+    settings["params"] = {**settings["params"], "online_platform": True}  # a lever changed
+    run = dash.Run(settings, rn.build_model(settings))
+    brief = dash.brief_html(run, "en", reform_runs).decode()
+    assert rn.comparison_sentence(reform_runs, "en") not in brief
+    assert "left out" in brief and "online_platform=true" in brief  # the settings on screen
+
+
 def test_exported_toml_round_trips_through_the_sweep_parser():
     settings = rn.settings_for("feedback_loop", seed=7, weeks=40)
     settings["params"].update(n_residents=500, reform_week=20)
@@ -988,3 +997,16 @@ def test_several_sessions_compare_at_once_within_the_cap(monkeypatch):
     assert peak[0] == 1
     assert len(results) == 3 and all(week == "1" for _, week in results.values())
     assert all(sentence for sentence, _ in results.values())
+
+
+def test_the_cards_say_they_show_this_runs_last_four_weeks_not_a_years_mean():
+    from model.metrics import WINDOW
+
+    settings = rn.settings_for("baseline", seed=3, weeks=20)
+    settings["params"].update(n_residents=300)
+    model = rn.run_to(rn.build_model(settings), 10)
+    cards = dict(dash.headline(model, "en"))
+    assert cards["Participation"] == f"{model.measures['participation_rate']:.0%}"
+    en, zh = dash.headline_note(model, "en"), dash.headline_note(model, "zh")
+    assert f"weeks {10 - WINDOW + 1}–10 (the last {WINDOW})" in en and "52 weeks" in en
+    assert f"第 {10 - WINDOW + 1}–10 周" in zh and "52 周" in zh

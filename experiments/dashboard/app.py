@@ -29,6 +29,7 @@ from typing import Any
 import solara
 import solara.lab
 
+from model.metrics import WINDOW
 from model.model import CommunityModel
 from model.params import PARAMS, Param, ParameterError
 from model.scenarios import SCENARIOS
@@ -72,6 +73,7 @@ CSS = """
 .cl-card { flex: 1 1 7.5em; min-width: 7.5em; max-width: 12em; border: 1px solid #8c959f !important;
   border-radius: 6px; padding: 4px 8px; text-align: center; background: #fff; }
 .cl-card .cl-card-label { font-size: 0.8rem; color: #424a53; }
+.cards-note { display: block; font-size: 0.8rem; color: #424a53; margin: 0 0 8px 0; }
 .cl-card .cl-card-value { font-size: 1.35rem; font-weight: 700; }
 .cl-note { color: #1f2328; background: #eef4fb; border-left: 4px solid #0b57d0;
   padding: 6px 10px; margin: 6px 0; font-size: 0.9rem; }
@@ -170,6 +172,12 @@ def headline(model: CommunityModel, lang: str) -> list[tuple[str, str]]:
     ]
 
 
+def headline_note(model: CommunityModel, lang: str) -> str:
+    """What the cards show: rates over the measurement window, not a year's mean."""
+    last = model.week
+    return t("cards_note", lang, first=max(1, last - WINDOW + 1), last=last, window=WINDOW)
+
+
 def reform_marker(settings: dict) -> int | None:
     """The week the levers switch on, if any lever differs from the status quo."""
     _, levers, week = rn.split_settings(settings)
@@ -177,8 +185,14 @@ def reform_marker(settings: dict) -> int | None:
 
 
 def brief_html(run: Run, lang: str, runs=None) -> bytes:
-    """A one-page brief: the sentence, the figure, the settings (self-contained HTML)."""
+    """A one-page brief: the sentence, the figure, the settings (self-contained HTML).
+
+    A comparison run for other settings than the run on screen is left out (the brief says
+    so): the brief describes one set of settings, as every other file of the page does."""
     s = run.settings
+    stale = runs is not None and runs.attrs["settings"] != s
+    if stale:
+        runs = None
     if runs is not None:
         labels = {"chosen": rn.chosen_label(runs.attrs["settings"], lang),
                   "other": scenario_label(runs.attrs["other"], lang)}  # fmt: skip
@@ -190,7 +204,7 @@ def brief_html(run: Run, lang: str, runs=None) -> bytes:
         view = fg.ChartView("groups", lang, s["weeks"], reform_marker(s))
         view.update(rn.weekly_frame(run.model))
         fig = view
-        sentence = t("brief_needs_compare", lang)
+        sentence = t("brief_stale_compare" if stale else "brief_needs_compare", lang)
         table = "".join(
             f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
             for k, v in headline(run.model, lang)
@@ -590,6 +604,8 @@ def Page():
                         with solara.Column(classes=["cl-card"], gap="0px"):
                             solara.Text(label, classes=["cl-card-label"])
                             solara.Text(value, classes=["cl-card-value", "headline-value"])
+                if run.model.measures:
+                    solara.Text(headline_note(run.model, lang), classes=["cards-note"])
                 with solara.lab.Tabs():
                     with solara.lab.Tab(t("tab_now", lang)):
                         NowView(run, lang, colour_by, set_colour_by, version, lock)

@@ -170,6 +170,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "downloads": {"en": "Downloads", "zh": "下载"},
     "download_png": {"en": "Figure (PNG)", "zh": "图片（PNG）"},
     "download_toml": {"en": "Experiment spec (TOML)", "zh": "实验配置（TOML）"},
+    "cards_note": {
+        "en": "This run: shares over weeks {first}–{last} (the last {window}); backlog now; "
+        "spending since week 1. The comparison averages the last 52 weeks of several runs.",
+        "zh": "本次运行：比率为第 {first}–{last} 周（最近 {window} 周）；积压为当前值；"
+        "支出自第 1 周起累计。情景对比取多次运行最后 52 周的平均值。",
+    },
     "toml_head": {
         "en": "civicloop {version} – exported {when}\n"
         "`seed` is the sweep's master seed: each run's seed is derived from it, so the runs\n"
@@ -197,6 +203,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "The TOML file runs unchanged with `civicloop sweep FILE --out DIR`.",
         "zh": "每个文件都注明屏幕上这次运行的设置、随机种子和版本。"
         "TOML 文件可直接用于命令 `civicloop sweep FILE --out DIR`。",
+    },
+    "brief_stale_compare": {
+        "en": "The last comparison was for other settings than this run's, so it is left out: "
+        "press Compare again for the brief to carry its result.",
+        "zh": "最近一次情景对比所用的设置与本次运行不同，因此未收入简报；"
+        "请再次点击“开始对比”，简报中才会有对比结论。",
     },
     "brief_needs_compare": {
         "en": "Run a comparison first for the brief to carry its sentence.",
