@@ -326,6 +326,16 @@ def test_a_seed_that_is_not_a_number_is_explained_in_the_ui_language(kernel_cont
         field.v_model = "abc"
         field.fire_event("keyup.enter")  # the field reports on Enter or when left
         assert _texts(rc, "param-error") == [MESSAGES["err_seed"]["zh"]]
+        assert "随机种子" in _texts(rc, "stale-run")[0]  # named, in case its section is folded
+        for panels in rc.find(v.ExpansionPanels).widgets:  # fold and unfold: built anew
+            if "community" in (panels.class_ or ""):
+                panels.v_model = None
+                panels.v_model = 0
+        field = rc.find(v.TextField, label="随机种子").widget
+        assert field.v_model == "abc"  # kept as typed, not shown as the last valid seed
+        field.v_model = "0"  # the last valid seed typed back
+        field.fire_event("keyup.enter")
+        assert _texts(rc, "param-error") == [] and _texts(rc, "stale-run") == []
 
     _session(check)
 

@@ -172,6 +172,13 @@ def headline(model: CommunityModel, lang: str) -> list[tuple[str, str]]:
     ]
 
 
+def error_places(errors: dict, lang: str) -> str:
+    """The settings in error, as the page labels them (they may sit in a folded section)."""
+    names = [t("seed", lang) if k == "seed" else param_label(PARAMS[k], lang)
+             for k in errors if k == "seed" or k in PARAMS]  # fmt: skip
+    return ("、".join(names) if lang == "zh" else ", ".join(names)) or t("settings_word", lang)
+
+
 def headline_note(model: CommunityModel, lang: str) -> str:
     """What the cards show: rates over the measurement window, not a year's mean."""
     last = model.week
@@ -472,7 +479,7 @@ def Page():
             if not 0 <= seed < 2**31:
                 raise ValueError
         except ValueError:
-            set_errors({"seed": t("err_seed", lang)})
+            set_errors({"seed": t("err_seed", lang), "seed_text": text})  # shown as typed
             return
         apply({**settings, "seed": seed})
 
@@ -526,10 +533,14 @@ def Page():
         new = "en" if lang == "zh" else "zh"
         set_lang(new)
         if errors:  # the messages follow the language
+            fresh = dict(errors)
             try:
                 rn.build_model(settings)
             except ParameterError as exc:
-                set_errors(rn.explain_error(exc, settings["params"], new))
+                fresh = rn.explain_error(exc, settings["params"], new)
+            if "seed" in errors:  # a refused seed never reached the settings
+                fresh.update(seed=t("err_seed", new), seed_text=errors.get("seed_text", ""))
+            set_errors(fresh)
         publish(run.settings if not errors else settings, new)
 
     solara.Title("civicloop")
@@ -594,7 +605,8 @@ def Page():
                     status += ("。" if lang == "zh" else ". ") + t("at_horizon", lang)
                 solara.Text(status, classes=["cl-status", "run-status"])
                 if invalid:
-                    Note(t("err_kept", lang), "error", classes=["stale-run"])
+                    Note(t("err_kept", lang, where=error_places(errors, lang)), "error",
+                         classes=["stale-run"])  # fmt: skip
                 if notice:
                     Note(t(notice, lang), "error", classes=["run-notice"])
                 if lang == "zh" and not fg.HAS_CJK_FONT:
@@ -708,9 +720,12 @@ def Sidebar(
         solara.Text(t("value_now", lang, value=f"{settings['weeks']} {t('weeks_unit', lang)}"),
                     classes=["cl-param-value"])  # fmt: skip
         # a text field parsed here: Solara's number field complains in English
+        # a refused seed stays in the field as typed (folded and unfolded too), so that typing
+        # the last valid one back is a change that clears the error
         solara.InputText(
-            t("seed", lang), value=str(settings["seed"]), on_value=set_seed, classes=["seed-input"]
-        )
+            t("seed", lang), value=errors.get("seed_text", str(settings["seed"])),
+            on_value=set_seed, classes=["seed-input"],
+        )  # fmt: skip
         if errors.get("seed"):
             Note(errors["seed"], "error", classes=["param-error"])
         widgets("community")

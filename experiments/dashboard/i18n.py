@@ -242,10 +242,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "These settings cannot be run together{which}.",
         "zh": "这些设置无法一起运行{which}。",
     },
+    "settings_word": {"en": "the settings", "zh": "设置"},
     "err_kept": {
-        "en": "The results shown are still those of the last valid settings; Step and Run "
-        "are paused until this is fixed.",
-        "zh": "页面上仍显示上一次有效设置的结果；修正之前暂停“单步”和“运行”。",
+        "en": "Check {where}: the results shown are still those of the last valid settings; "
+        "Step and Run are paused until this is fixed.",
+        "zh": "请检查{where}：页面上仍显示上一次有效设置的结果；修正之前暂停“单步”和“运行”。",
     },
     "err_seed": {
         "en": "The seed must be a whole number from 0 to 2147483647.",
