@@ -318,6 +318,22 @@ def test_a_slider_dragged_through_many_steps_rebuilds_the_run_once_when_let_go(
     _session(check)
 
 
+def test_a_slider_stays_where_the_user_put_it_while_an_earlier_move_is_applied(kernel_context):
+    def check():
+        _, rc = _render()
+        slider = rc.find(v.Slider, label="反馈闭环").widget
+        slider.v_model = 0.23  # three key presses: the browser is already here …
+        slider.fire_event("change", 0.21)  # … when the first press's report is applied
+        assert slider.v_model == 0.23  # not pushed back to 0.21 under the user's hands
+        assert "当前 21%" in " ".join(_texts(rc, "cl-param-value"))  # what runs is said
+        slider.fire_event("change", 0.23)
+        assert "当前 23%" in " ".join(_texts(rc, "cl-param-value")) and slider.v_model == 0.23
+        rc.find(v.Select, label="情景").widget.v_model = "反馈闭环"  # set elsewhere: shown
+        assert rc.find(v.Slider, label="反馈闭环").widget.v_model == 0.9
+
+    _session(check)
+
+
 def test_a_seed_that_is_not_a_number_is_explained_in_the_ui_language(kernel_context):
     def check():
         _, rc = _render()
@@ -649,6 +665,8 @@ def test_slider_steps_keep_an_opened_files_values_on_a_step():
         step = dash.slider_step(low, high, value)
         assert low + round((value - low) / step) * step == pytest.approx(value, abs=1e-9)
     assert dash.slider_step(0, 1000, 0.0, 40.0) == 10.0  # coarse when nothing is off the grid
+    assert dash.slider_step(0, 0.95, 0.35) == 0.01  # an arrow key moves 1 %, not 0.1 %
+    assert dash.slider_step(0, 2, 0.0) == 0.02
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))

@@ -475,6 +475,26 @@ def test_keyboard_order_focus_and_names(chromium, server):
     context.close()
 
 
+def test_arrow_keys_on_a_slider_keep_its_focus_and_every_press_counts(chromium, server):
+    context, page, _ = _open(chromium, server)
+    slider = page.get_by_role("slider", name="反馈闭环")
+    slider.focus()
+    for _ in range(6):  # faster than each press's replay of the run
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(150)
+    assert slider.get_attribute("aria-valuenow") == "0.26"  # none lost, none pushed back
+    page.locator(".param-feedback_prob .cl-param-value").filter(has_text="当前 26%").wait_for(
+        timeout=60_000
+    )  # every press applied, the last one last
+    assert slider.get_attribute("aria-valuenow") == "0.26"
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "反馈闭环"
+    page.keyboard.press("ArrowLeft")  # the focus is still there to take the next press
+    page.locator(".param-feedback_prob .cl-param-value").filter(has_text="当前 25%").wait_for(
+        timeout=60_000
+    )
+    context.close()
+
+
 def test_the_server_ends_with_the_command_even_when_it_is_killed():
     port = _free_port()
     url = f"http://127.0.0.1:{port}/"

@@ -306,13 +306,25 @@ def SettledSlider(
     every step of a drag, which the browser also sends: each report rebuilds the run and
     replays it to the week on screen (about a second), so a drag across twenty steps would
     queue twenty replays."""
+    # The slider shows where the user put it, not the setting as last applied: each report
+    # is applied (a replay of about a second) while later key presses are already on their
+    # way, and pushing the applied value back would move the thumb back under the user's
+    # hands (a press then lost, or counted from the wrong place). A value set elsewhere (a
+    # preset, an opened file, a link) is shown as soon as it arrives.
+    shown, set_shown = solara.use_state(value)
+    reported = solara.use_ref(value)
+    if value != reported.current and value != shown:
+        reported.current = value  # set elsewhere
+        shown = value
+        set_shown(value)
     slider = solara.v.Slider(
-        v_model=value, label=label, min=low, max=high, step=step, thumb_label=thumb_label,
-        dense=False, hide_details=True,
+        v_model=shown, on_v_model=set_shown, label=label, min=low, max=high, step=step,
+        thumb_label=thumb_label, dense=False, hide_details=True,
     )  # fmt: skip
 
     def settled(widget, event, data) -> None:
-        on_value(int(data) if integer else float(data))
+        reported.current = int(data) if integer else float(data)
+        on_value(reported.current)
 
     solara.v.use_event(slider, "change", settled)
     return slider
@@ -362,22 +374,31 @@ def ParamWidget(p: Param, value: Any, on_value, lang: str, show_help: bool, erro
 
 
 def slider_step(low: float, high: float, *values: float) -> float:
-    """About 1 % of the range, but fine enough that every value given lies on a step.
+    """The smallest of 1, 2, 5 × 10ᵏ that is at least 1 % of the range (an arrow key's move;
+    PageUp and PageDown move a tenth of the range), but fine enough that every value given
+    lies on a step.
 
     A slider's steps start at its minimum (low, low + step, …); it snaps a value between
     steps and reports the snapped value. A coarse step would silently change a default such
-    as 0.234, or an opened file's 1.82 (to 0), so the step is refined until the default and
-    the value shown are on the grid (to 10⁻⁶; beyond that the page ignores the snap).
+    as 0.234, or an opened file's 1.82 (to 0), so the step is refined (5, 2, 1, 0.5 …) until
+    the default and the value shown are on the grid (to 10⁻⁶; beyond that the page ignores
+    the snap).
     """
     import math
 
     def on_grid(step: float) -> bool:
         return all(abs(round((v - low) / step) * step - (v - low)) <= 1e-9 for v in values)
 
-    step = 10.0 ** math.floor(math.log10((high - low) / 100))
-    while step > 1e-6 and not on_grid(step):
-        step /= 10
-    return step
+    one_percent = (high - low) / 100
+    decade = math.floor(math.log10(one_percent))
+    candidates = sorted(  # 1, 2, 5 × 10ᵏ from the decade above down to 10⁻⁶
+        (m * 10.0**k for k in range(decade + 1, -7, -1) for m in (1, 2, 5)), reverse=True
+    )
+    coarsest = min(c for c in candidates if c >= one_percent * (1 - 1e-9))
+    for step in candidates:
+        if step <= coarsest and on_grid(step):
+            return step
+    return candidates[-1]
 
 
 # ---------------------------------------------------------------------- the page
@@ -666,42 +687,48 @@ def Sidebar(
         on_value=lambda label: apply(rn.with_preset(settings, names[label])),
         classes=["preset-select"],
     )
-    if rn.same_as_preset(settings):
-        solara.Text(
-            scenario_description(settings["scenario"], lang), classes=["preset-explanation"]
-        )
-        solara.Text(
-            f"{t('paper_words', lang)}：{SCENARIOS[settings['scenario']]['paper']}"
-            if lang == "zh"
-            else f"{t('paper_words', lang)}: {SCENARIOS[settings['scenario']]['paper']}",
-            classes=["cl-param-help"],
-        )
-    else:  # an opened file or moved levers: the preset's own description no longer holds
-        n = rn.preset_changes(settings)
-        solara.Text(
-            t(
-                "preset_changed_one" if n == 1 else "preset_changed",
-                lang,
-                preset=scenario_label(settings["scenario"], lang),
-                n=n,
-            ),
-            classes=["preset-explanation"],
-        )
+    # the sidebar's children are the same few containers whatever is shown in them: a note
+    # appearing or going among them made the browser move the sections below, which takes
+    # the keyboard's focus from a slider moved by a key (its next press then went nowhere)
+    with solara.Column(gap="0px", classes=["preset-about"]):
+        if rn.same_as_preset(settings):
+            solara.Text(
+                scenario_description(settings["scenario"], lang), classes=["preset-explanation"]
+            )
+            solara.Text(
+                f"{t('paper_words', lang)}：{SCENARIOS[settings['scenario']]['paper']}"
+                if lang == "zh"
+                else f"{t('paper_words', lang)}: {SCENARIOS[settings['scenario']]['paper']}",
+                classes=["cl-param-help"],
+            )
+        else:  # an opened file or moved levers: the preset's own description no longer holds
+            n = rn.preset_changes(settings)
+            solara.Text(
+                t(
+                    "preset_changed_one" if n == 1 else "preset_changed",
+                    lang,
+                    preset=scenario_label(settings["scenario"], lang),
+                    n=n,
+                ),
+                classes=["preset-explanation"],
+            )
     dropped, read_spec, open_spec = scenario_file
     with solara.Div(classes=["spec-drop"]):
         solara.FileDrop(label=t("open_spec", lang), on_file=read_spec, lazy=True)
         FilePicker(label=t("choose_spec", lang), max_bytes=rn.MAX_SPEC_BYTES,
                    event_picked=lambda f: read_spec(picked_file(f)))  # fmt: skip
-    if dropped and "error" in dropped:
-        Note(dropped["error"], "error", classes=["spec-error"])
-    elif dropped:
-        new = dropped["settings"]
-        Note(t("spec_ready", lang, name=dropped["name"], n=len(rn.differences(new)),
-               weeks=new["weeks"]), classes=["spec-ready"])  # fmt: skip
-        solara.Button(t("open_file", lang), on_click=open_spec, color="primary",
-                      classes=["spec-open"])  # fmt: skip
-    if errors.get(""):
-        Note(errors[""], "error", classes=["param-error"])
+    with solara.Column(gap="0px", classes=["spec-status"]):
+        if dropped and "error" in dropped:
+            Note(dropped["error"], "error", classes=["spec-error"])
+        elif dropped:
+            new = dropped["settings"]
+            Note(t("spec_ready", lang, name=dropped["name"], n=len(rn.differences(new)),
+                   weeks=new["weeks"]), classes=["spec-ready"])  # fmt: skip
+            solara.Button(t("open_file", lang), on_click=open_spec, color="primary",
+                          classes=["spec-open"])  # fmt: skip
+    with solara.Column(gap="0px", classes=["general-error"]):
+        if errors.get(""):
+            Note(errors[""], "error", classes=["param-error"])
     params = settings["params"]
 
     def widgets(tier: str, help_always: bool = False) -> None:
@@ -710,7 +737,7 @@ def Sidebar(
                 ParamWidget(
                     p, params[p.name], set_param(p.name), lang, show_help or help_always,
                     errors.get(p.name, ""),
-                )  # fmt: skip
+                ).key(p.name)  # fmt: skip
 
     def community() -> None:
         SettledSlider(
