@@ -334,6 +334,23 @@ def test_a_slider_stays_where_the_user_put_it_while_an_earlier_move_is_applied(k
     _session(check)
 
 
+def test_a_sliders_value_is_the_one_meant_not_the_binary_sum(kernel_context, monkeypatch):
+    builds = []
+    real = dash.rn.build_model
+    monkeypatch.setattr(dash.rn, "build_model", lambda s: builds.append(s) or real(s))
+
+    def check():
+        _, rc = _render()
+        slider = rc.find(v.Slider, label="反馈闭环").widget
+        moved = 0.35 + 0.106 - 0.2  # 0.25599999999999995, as a browser adds the steps
+        slider.v_model = moved
+        slider.fire_event("change", moved)
+        assert builds[-1]["params"]["feedback_prob"] == 0.256
+        assert "feedback_prob=0.256&" in rn.to_query(builds[-1]) + "&"
+
+    _session(check)
+
+
 def test_a_seed_that_is_not_a_number_is_explained_in_the_ui_language(kernel_context):
     def check():
         _, rc = _render()
@@ -683,7 +700,7 @@ def test_weekly_csv_is_stamped_and_ends_at_the_week_on_screen():
     data = rn.weekly_csv(model, settings, "zh")
     text = data.decode("utf-8-sig")
     assert "# 随机种子: 7" in text and "# 版本: civicloop" in text
-    assert "反馈闭环 = 90%（自第52周起）" in text.replace(" (自", "（自").replace(")", "）")
+    assert "反馈闭环 = 90%（自第52周起）" in text  # Chinese brackets, no space
     frame = pd.read_csv(io.StringIO(text), comment="#")
     assert frame["周"].iloc[-1] == model.week == 60
     assert "参与率 (%)" in frame.columns
@@ -734,7 +751,7 @@ def test_exported_toml_round_trips_through_the_sweep_parser():
     settings = rn.settings_for("feedback_loop", seed=7, weeks=40)
     settings["params"].update(n_residents=500, reform_week=20)
     text = rn.scenario_toml(settings, replicates=3)
-    assert "`seed` is the sweep's master seed" in text  # not the page's seed + r
+    assert "seed is the sweep's master seed" in text  # not the page's seed + r
     spec = parse_spec(text)
     runs = plan_runs(spec)
     assert spec.weeks == 40 and spec.replicates == 3 and spec.seed == 7
@@ -1038,3 +1055,16 @@ def test_the_cards_say_they_show_this_runs_last_four_weeks_not_a_years_mean():
     en, zh = dash.headline_note(model, "en"), dash.headline_note(model, "zh")
     assert f"weeks {10 - WINDOW + 1}–10 (the last {WINDOW})" in en and "52 weeks" in en
     assert f"第 {10 - WINDOW + 1}–10 周" in zh and "52 周" in zh
+
+
+def test_an_opened_files_scenario_is_named_as_the_page_names_it():
+    settings = rn.settings_for("feedback_loop", seed=7, weeks=40)
+    settings["params"]["feedback_prob"] = 0.5  # changed on the page: saved as on_screen
+    chosen, _ = rn.scenario_from_spec(rn.scenario_toml(settings), "saved.toml")
+    assert chosen == "on_screen" and dash.spec_scenario_label(chosen, "zh") == "当前设置"
+    assert dash.spec_scenario_label("beijing_reform", "en") == scenario_label_en("beijing_reform")
+    assert dash.spec_scenario_label("policy", "zh") == "policy"  # a file's own name stays
+
+
+def scenario_label_en(name: str) -> str:
+    return SCENARIOS[name]["label_en"]

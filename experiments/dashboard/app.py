@@ -172,6 +172,16 @@ def headline(model: CommunityModel, lang: str) -> list[tuple[str, str]]:
     ]
 
 
+def spec_scenario_label(name: str, lang: str) -> str:
+    """A scenario of an opened file as the page names it: a named scenario by its label, one
+    saved from the page (``on_screen``) as the settings on screen, any other by its name."""
+    if name in SCENARIOS:
+        return scenario_label(name, lang)
+    if name == "on_screen" or name.endswith("_on_screen"):
+        return t("on_screen", lang)
+    return name
+
+
 def error_places(errors: dict, lang: str) -> str:
     """The settings in error, as the page labels them (they may sit in a folded section)."""
     names = [t("seed", lang) if k == "seed" else param_label(PARAMS[k], lang)
@@ -228,6 +238,7 @@ def brief_html(run: Run, lang: str, runs=None) -> bytes:
 body{{font-family:"Microsoft YaHei","PingFang SC","Noto Sans CJK SC",sans-serif;max-width:46em;
 margin:1.5em auto;color:#1f2328}} img{{max-width:100%}} table{{border-collapse:collapse}}
 th,td{{text-align:left;padding:2px 8px;border-bottom:1px solid #ddd;font-size:.9em}}
+th{{white-space:nowrap;vertical-align:top}}
 @page{{size:A4;margin:15mm}}</style></head><body>
 <h1>{title}</h1><p><strong>{html.escape(sentence)}</strong></p>
 <img src="data:image/png;base64,{image}" alt="{html.escape(title)}">
@@ -323,7 +334,9 @@ def SettledSlider(
     )  # fmt: skip
 
     def settled(widget, event, data) -> None:
-        reported.current = int(data) if integer else float(data)
+        # the browser adds steps in binary floating point (0.35 + 0.106 = 0.45599999999999996):
+        # 12 significant digits give the value meant, for the setting, its link and its files
+        reported.current = int(data) if integer else float(f"{float(data):.12g}")
         on_value(reported.current)
 
     solara.v.use_event(slider, "change", settled)
@@ -470,7 +483,8 @@ def Page():
             except UnicodeDecodeError:
                 raise ValueError(t("err_spec_text", lang)) from None
             chosen, settings = rn.scenario_from_spec(text, source=name)
-            set_dropped({"name": f"{name} · {chosen}", "settings": settings})
+            set_dropped({"name": f"{name} · {spec_scenario_label(chosen, lang)}",
+                         "settings": settings})  # fmt: skip
         except ValueError as exc:  # SpecError is a ValueError
             if isinstance(exc, rn.PageRefusal):
                 error = t("err_spec", lang, why=exc.say(lang))
@@ -695,10 +709,11 @@ def Sidebar(
             solara.Text(
                 scenario_description(settings["scenario"], lang), classes=["preset-explanation"]
             )
+            paper = SCENARIOS[settings["scenario"]]["paper"]
             solara.Text(
-                f"{t('paper_words', lang)}：{SCENARIOS[settings['scenario']]['paper']}"
+                f"{t('paper_words', lang)}：{paper.replace('; ', '；')}"
                 if lang == "zh"
-                else f"{t('paper_words', lang)}: {SCENARIOS[settings['scenario']]['paper']}",
+                else f"{t('paper_words', lang)}: {paper}",
                 classes=["cl-param-help"],
             )
         else:  # an opened file or moved levers: the preset's own description no longer holds

@@ -129,8 +129,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "comparing": {"en": "Running replicates…", "zh": "正在运行重复实验……"},
     "compare_hint": {
         "en": "Runs the settings on screen and another scenario with the same seeds "
-        "and reports the difference at the end with a 95 % interval.",
-        "zh": "以相同随机种子分别运行当前设置和对比情景，报告期末差异及95%区间。",
+        "and reports the difference over the last 52 weeks with a 95 % interval.",
+        "zh": "以相同随机种子分别运行当前设置和对比情景，报告最后52周的平均差异及95%区间。",
     },
     "compare_title": {
         "en": "Mean and 95 % band over {n} replicates (same seeds)",
@@ -178,11 +178,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "toml_head": {
         "en": "civicloop {version} – exported {when}\n"
-        "`seed` is the sweep's master seed: each run's seed is derived from it, so the runs\n"
+        "seed is the sweep's master seed: each run's seed is derived from it, so the runs\n"
         "are not the page's (seed, seed + 1, …) and agree with its comparison within the\n"
         "intervals, not to the digit. Run it with: civicloop sweep FILE --out DIR",
         "zh": "civicloop {version} —— 导出于 {when}\n"
-        "`seed` 是批量运行的主种子：每次运行的种子由它派生，\n"
+        "seed 是批量运行的主种子：每次运行的种子由它派生，\n"
         "因此与页面上的运行（seed、seed + 1……）不是同一批，\n"
         "结果与页面的对比在置信区间内一致，但数字不会完全相同。\n"
         "运行方法：civicloop sweep 文件 --out 目录",
@@ -200,9 +200,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "download_brief": {"en": "One-page brief (HTML)", "zh": "一页简报（HTML）"},
     "export_help": {
         "en": "Every file is stamped with the settings, seed and version of the run on screen. "
-        "The TOML file runs unchanged with `civicloop sweep FILE --out DIR`.",
+        "The TOML file runs unchanged with the command: civicloop sweep FILE --out DIR",
         "zh": "每个文件都注明屏幕上这次运行的设置、随机种子和版本。"
-        "TOML 文件可直接用于命令 `civicloop sweep FILE --out DIR`。",
+        "TOML 文件可直接用于命令：civicloop sweep 文件 --out 目录",
     },
     "brief_stale_compare": {
         "en": "The last comparison was for other settings than this run's, so it is left out: "
@@ -274,9 +274,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "choose_spec": {"en": "… or choose a file", "zh": "……或选择文件"},
     "spec_sweeps": {
         "en": "this spec sweeps or samples parameters (many runs); the dashboard opens one "
-        "scenario – run it with `civicloop sweep`",
+        "scenario – run it with the command civicloop sweep",
         "zh": "此文件扫描或抽样多组参数（多次运行），看板只打开一个情景；"
-        "请用 `civicloop sweep` 运行",
+        "请用命令 civicloop sweep 运行",
     },
     "spec_no_scenario": {
         "en": "no scenario '{name}'; the file has: {names}",
