@@ -113,6 +113,14 @@ def _write_parquet(frame, fh, metadata: dict[str, str], descriptions: dict[str, 
     pq.write_table(table.cast(schema), fh)
 
 
+def write_text(text: str, path: str | os.PathLike) -> Path:
+    """Write text atomically."""
+    path = Path(path)
+    with atomic_file(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    return path
+
+
 def write_json(obj, path: str | os.PathLike) -> Path:
     """Write JSON atomically."""
     path = Path(path)

@@ -162,6 +162,9 @@ def prepare(spec: ExperimentSpec, out: Path) -> dict[str, Any]:
         except ValueError:
             raise SweepError(f"{manifest_path} is unreadable; use a new --out folder") from None
         changes = spec_differences(old.get("spec", {}), _as_json(spec.raw))
+        more = _more_replicates(old.get("spec", {}), spec)
+        if more:  # the runs already there are the first replicates of this spec, unchanged
+            return {**old, "_more_replicates": more}
         if old.get("fingerprint") != spec.fingerprint or changes:
             shown = "\n".join(f"  {c}" for c in changes[:20])
             more = f"\n  … and {len(changes) - 20} more" if len(changes) > 20 else ""
@@ -183,6 +186,22 @@ def prepare(spec: ExperimentSpec, out: Path) -> dict[str, Any]:
     if out.exists() and any(out.iterdir()):
         raise SweepError(f"{out} is not empty and holds no sweep manifest; choose another folder")
     return {}
+
+
+def _more_replicates(old_raw: Any, spec: ExperimentSpec) -> tuple[int, int] | None:
+    """(before, now) if the spec differs from the folder's only by more replicates.
+
+    A run's identity and seed come from the master seed, its scenario, point and replicate
+    number, never from how many replicates there are, so the runs on disk are exactly the
+    first replicates of the larger spec and the sweep can go on with the rest."""
+    if not isinstance(old_raw, dict):
+        return None
+    before = old_raw.get("replicates", 1)
+    if not isinstance(before, int) or not before < spec.replicates:
+        return None
+    if spec_differences({**old_raw, "replicates": spec.replicates}, _as_json(spec.raw)):
+        return None
+    return before, spec.replicates
 
 
 def network_file_hashes(spec: ExperimentSpec) -> dict[str, str]:
@@ -240,8 +259,12 @@ def run_sweep(
         folder.mkdir(parents=True, exist_ok=True)
         for stale in folder.glob(".*.tmp"):  # left by a killed writer
             stale.unlink(missing_ok=True)
-    if spec_text is not None and not (out / "spec.toml").exists():
-        (out / "spec.toml").write_text(spec_text, encoding="utf-8")
+    more = previous.pop("_more_replicates", None)
+    if more and not quiet:
+        print(f"sweep: {out} holds replicates 1–{more[0]}; adding {more[0] + 1}–{more[1]}",
+              file=sys.stderr)  # fmt: skip
+    if spec_text is not None and (more or not (out / "spec.toml").exists()):
+        results.write_text(spec_text, out / "spec.toml")
     todo = [r for r in runs if not is_done(out, r.run_id)]
     versions, commit = package_versions(), git_commit()  # git and metadata: ask once
     manifest = {

@@ -393,3 +393,28 @@ def test_a_run_stopped_between_its_series_and_its_status_leaves_no_file_behind(
     monkeypatch.setattr(sweep.results, "write_json", write_json)
     run_sweep(parse_spec(SMALL), tmp_path, backend="serial", quiet=True)
     assert (_summary(tmp_path).status == "ok").all()
+
+
+def test_more_replicates_extend_a_sweep_to_the_same_runs_as_from_scratch(tmp_path, capsys):
+    spec_file = tmp_path / "tiny.toml"
+    spec_file.write_text(SMALL)
+    out = tmp_path / "out"
+    assert main(["sweep", str(spec_file), "--out", str(out), "--backend", "serial"]) == 0
+    first = {p.name: p.stat().st_mtime_ns for p in (out / "status").iterdir()}
+    bigger = SMALL.replace("replicates = 2", "replicates = 3")
+    spec_file.write_text(bigger)
+    assert main(["sweep", str(spec_file), "--out", str(out), "--backend", "serial"]) == 0
+    said = capsys.readouterr()
+    assert "holds replicates 1–2; adding 3–3" in said.err and "4 run now" in said.out
+    assert all((out / "status" / name).stat().st_mtime_ns == t for name, t in first.items())
+    assert (out / "spec.toml").read_text() == bigger
+    fresh = tmp_path / "fresh.toml"
+    fresh.write_text(bigger)
+    assert main(["sweep", str(fresh), "--out", str(tmp_path / "fresh"), "--backend", "serial",
+                 "--quiet"]) == 0  # fmt: skip
+    pd.testing.assert_frame_equal(_summary(out), _summary(tmp_path / "fresh"))
+    fewer = SMALL.replace("replicates = 2", "replicates = 1")
+    for refused in (fewer, bigger.replace("weeks = 12", "weeks = 13")):  # or more and other
+        spec_file.write_text(refused)
+        assert main(["sweep", str(spec_file), "--out", str(out), "--backend", "serial"]) == 2
+        assert "holds results of a different spec" in capsys.readouterr().err
