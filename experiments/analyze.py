@@ -287,6 +287,51 @@ def _with_ci(frame: pd.DataFrame, by: list[str], outcomes) -> pd.DataFrame:
     return out
 
 
+def coverage_notes(summary_all: pd.DataFrame, summary: pd.DataFrame) -> list[str]:
+    """What an unfinished sweep leaves out of the tables: scenarios without a finished run,
+    and those with fewer than planned."""
+    planned = summary_all.groupby("scenario", sort=False).size()
+    done = summary.groupby("scenario", sort=False).size().reindex(planned.index, fill_value=0)
+    if (done == planned).all():
+        return []
+    missing = [s for s in planned.index if done[s] == 0]
+    partial = [
+        f"`{s}` {done[s]} of {planned[s]}" for s in planned.index if 0 < done[s] < planned[s]
+    ]
+    parts = [f"{int(done.sum())} of {int(planned.sum())} planned runs finished"]
+    if missing:
+        parts.append(f"no finished run of {', '.join(f'`{s}`' for s in missing)}, which every "
+                     "table and figure leaves out")  # fmt: skip
+    if partial:
+        parts.append(f"fewer runs than planned of {', '.join(partial)}")
+    return ["; ".join(parts) + ". Run the same `civicloop sweep` command again to finish it."]
+
+
+#: A Sobol' index whose 95 % interval is wider than this either way says little.
+WIDE_SOBOL_CONF = 0.2
+
+
+def sensitivity_notes(spec, summary: pd.DataFrame, sens: pd.DataFrame | None) -> list[str]:
+    """Why sensitivity indices are missing for a scenario, or too uncertain to read."""
+    design = spec.design
+    if design is None or design["method"] not in ("morris", "sobol"):
+        return []
+    notes = []
+    shown = set() if sens is None else set(sens.scenario)
+    left = [s for s in dict.fromkeys(summary.scenario) if s not in shown]
+    if left:
+        notes.append(f"No {design['method']} indices for {', '.join(f'`{s}`' for s in left)}: "
+                     "its design has points without a finished run.")  # fmt: skip
+    if sens is not None and design["method"] == "sobol":
+        widest = float(sens[["S1_conf", "ST_conf"]].abs().max().max())
+        if widest > WIDE_SOBOL_CONF:
+            notes.append(
+                f"The Sobol' indices' 95 % intervals reach ±{widest:.2f} (with `samples` = "
+                f"{design['samples']}): too wide to rank the parameters; raise `samples`."
+            )
+    return notes
+
+
 def analyze(out: str | Path, outcome: str = "participation_end", progress: bool = False) -> Path:
     """Analyse the sweep in ``out``; return the path of the Markdown report.
 
@@ -352,6 +397,7 @@ def analyze(out: str | Path, outcome: str = "participation_end", progress: bool 
         )
     folder = out / "analysis"
     folder.mkdir(exist_ok=True)
+    notes = coverage_notes(summary_all, summary)
     stage(f"{len(summary)} finished runs of {len(summary_all)}: tables")
     scenarios = list(dict.fromkeys(summary.scenario))
     reference = "baseline" if "baseline" in scenarios else scenarios[0]
@@ -379,11 +425,17 @@ def analyze(out: str | Path, outcome: str = "participation_end", progress: bool 
     sens = sensitivity(spec, summary, outcome)
     if sens is not None:
         sens.to_csv(folder / f"sensitivity_{outcome}.csv", index=False)
+    notes += sensitivity_notes(spec, summary, sens)
     prim_result = None
     if spec.design is not None or len(spec.sweep) > 1:
         stage("scenario discovery (PRIM)")
         threshold = float(spec.analysis.get("threshold", summary[outcome].median()))
         prim_result = discover(spec, summary, outcome, threshold)
+    elif spec.sweep:
+        notes.append("Scenario discovery (PRIM) is left out: it needs a sampled design or a "
+                     "sweep over two or more parameters; this one varies one.")  # fmt: skip
+    for note in notes:
+        print(f"analyze: note: {note}", file=sys.stderr)
     window = (
         int(summary["end_window_weeks"].min()) if "end_window_weeks" in summary
         else min(13, spec.weeks)
@@ -400,6 +452,8 @@ def analyze(out: str | Path, outcome: str = "participation_end", progress: bool 
         f"- git commit: {manifest.get('git_commit')}; civicloop "
         f"{manifest.get('versions', {}).get('civicloop')}, mesa "
         f"{manifest.get('versions', {}).get('mesa')}",
+        "",
+        *[f"- **Note:** {note}" for note in notes],
         "",
         "Figures are means across runs with 95 % confidence intervals (t-based, across "
         f"replicates and points). Outcomes ending in `_end` are means over the last {window} "

@@ -115,6 +115,37 @@ def test_sobol_design_gets_first_and_total_order_indices(tmp_path):
     assert {"S1", "S1_conf", "ST", "ST_conf"} <= set(sens.columns)
     assert set(sens.parameter) == {"feedback_prob", "efficacy_weight"}
     assert sens.set_index("parameter").ST["efficacy_weight"] > 0
+    report = (folder / "report.md").read_text()
+    widest = sens[["S1_conf", "ST_conf"]].abs().max().max()  # 8 samples: wide, and said so
+    assert widest > 0.2 and f"reach ±{widest:.2f} (with `samples` = 8)" in report
+
+
+def test_an_unfinished_sweep_says_what_its_tables_leave_out(tmp_path, capsys):
+    from experiments.analyze import coverage_notes
+
+    spec = tmp_path / "two.toml"
+    funding = 'reform = { from = "funding", set = { reform_week = 2 } }'
+    spec.write_text(DESIGN.format(method="latin", samples=4).replace(
+        'baseline = "baseline"', f'baseline = "baseline"\n{funding}'))  # fmt: skip
+    out = tmp_path / "two"
+    assert main(["sweep", str(spec), "--out", str(out), "--backend", "serial", "--quiet"]) == 0
+    summary = pd.read_parquet(out / "summary.parquet")
+    assert coverage_notes(summary, summary) == []  # finished: nothing to say
+    for run_id in summary.run_id[summary.scenario == "reform"]:  # as if never run
+        (out / "status" / f"{run_id}.json").unlink()
+    (out / "status" / f"{summary.run_id[0]}.json").unlink()
+    from experiments.plan import plan_runs
+    from experiments.spec import load_spec
+    from experiments.sweep import write_summary
+
+    write_summary(plan_runs(load_spec(spec)), out / "status", out / "summary.parquet")
+    capsys.readouterr()
+    assert main(["analyze", str(out)]) == 0
+    said = capsys.readouterr().err
+    report = (out / "analysis" / "report.md").read_text()
+    for text in (said, report):
+        assert "3 of 8 planned runs finished" in text and "no finished run of `reform`" in text
+        assert "fewer runs than planned of `baseline` 3 of 4" in text
 
 
 @pytest.mark.parametrize(
