@@ -133,7 +133,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     for _ in range(args.steps):
         model.step()
     s = results.run_summary(model)
-    print(f"scenario {args.scenario}, seed {args.seed}, {model.n} residents, {args.steps} weeks")
+    print(f"scenario {args.scenario}, seed {args.seed}, {model.n} households, {args.steps} weeks")
     print(f"overrides          {provenance.overrides_text(record['overrides'])}")
     print(f"lever schedule     {provenance.schedule_text(record['lever_schedule'])}")
     print(
@@ -325,13 +325,16 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         raise ValueError("--out DIR is required (except with --dry-run)")
     if args.scheduler and args.backend != "dask":
         raise ValueError("--scheduler needs --backend dask")
+    if args.workers is not None and args.backend == "serial":
+        raise ValueError("--workers sets the processes or dask backend's workers; "
+                         "--backend serial runs one run at a time")  # fmt: skip
     try:
         with _stop_on_termination():
             counts = run_sweep(
                 spec,
                 args.out,
                 backend=args.backend,
-                workers=args.workers,
+                workers=args.workers or 2,
                 scheduler=args.scheduler,
                 quiet=args.quiet,
                 spec_text=read_spec_text(Path(args.spec)),
@@ -364,7 +367,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from .analyze import analyze
 
     report = analyze(args.dir, outcome=args.outcome, progress=not args.quiet)
-    print(f"report written to {report}")
+    if not args.quiet:
+        print(f"report written to {report}")
     return 0
 
 
@@ -519,7 +523,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output folder (created; re-use it to resume)")
     p.add_argument("--backend", choices=("serial", "processes", "dask"), default="processes",
                    help="where runs execute (processes)")  # fmt: skip
-    p.add_argument("--workers", type=_positive, default=2, help="worker processes (2)")
+    p.add_argument("--workers", type=_positive,
+                   help="worker processes of the processes or dask backend (2)")  # fmt: skip
     p.add_argument("--scheduler", help="address of a running Dask scheduler (tcp://host:8786)")
     p.add_argument("--dry-run", action="store_true", help="print the planned runs as JSON lines")
     p.add_argument("--quiet", action="store_true", help="no progress output")

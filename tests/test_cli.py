@@ -282,6 +282,14 @@ def test_run_says_when_a_network_file_overrides_n_residents(tmp_path, capsys):
     argv = ["run", "--steps", "2", "--set", f"network_file={edges}", "--set", "n_residents=500"]
     assert main(argv) == 0
     captured = capsys.readouterr()
-    assert "60 residents" in captured.out
+    assert "60 households" in captured.out
     assert "--set n_residents=500 is ignored: the network file" in captured.err
     assert "60 households" in captured.err
+
+
+def test_workers_with_the_serial_backend_is_refused_not_ignored(tmp_path, capsys):
+    spec = Path(__file__).resolve().parents[1] / "experiments" / "specs" / "example_small.toml"
+    args = ["sweep", str(spec), "--out", str(tmp_path / "o"), "--backend", "serial"]
+    assert main([*args, "--workers", "4"]) == 2
+    assert "--backend serial runs one run at a time" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
