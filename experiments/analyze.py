@@ -162,9 +162,11 @@ def plot_series(
                 pts = [point] if point is not None else sorted({p for s, p in markers
                                                                 if s == scenario})  # fmt: skip
                 for week in sorted({w for p in pts for w in markers.get((scenario, p), [])}):
-                    ax.axvline(week, color=colour, ls="--", lw=1,
-                               label=None if marked else "levers switch on")  # fmt: skip
+                    ax.axvline(week, color=colour, ls="--", lw=1)
                     marked = True
+            if marked:  # one neutral key for every scenario's line, each in its own colour
+                ax.plot([], [], color="#555", ls="--", lw=1,
+                        label="levers switch on (in the scenario's colour)")  # fmt: skip
             ax.set_xlabel("week")
             if point is not None:
                 ax.set_title((labels or {}).get(point, f"point {point}"), fontsize=9)
@@ -434,7 +436,7 @@ def analyze(out: str | Path, outcome: str = "participation_end", progress: bool 
     elif spec.sweep:
         notes.append("Scenario discovery (PRIM) is left out: it needs a sampled design or a "
                      "sweep over two or more parameters; this one varies one.")  # fmt: skip
-    for note in notes:
+    for note in notes if progress else ():  # the report has them in any case
         print(f"analyze: note: {note}", file=sys.stderr)
     window = (
         int(summary["end_window_weeks"].min()) if "end_window_weeks" in summary

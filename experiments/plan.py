@@ -213,12 +213,13 @@ def check_horizon(spec: ExperimentSpec, points: list[dict[str, Any]]) -> None:
     for sc in spec.scenarios:
         for values in points:
             params = {**spec.base, **sc.params, **values}
+            own = {i["week"] for i in sc.interventions}  # the rest come at reform_week
             for item in lever_schedule(sc.base, params, sc.interventions):
                 if item["week"] >= spec.weeks:
-                    late.append((sc.name, values, item["week"]))
+                    late.append((sc.name, values, item["week"], item["week"] in own))
     if not late:
         return
-    name, values, week = late[0]
+    name, values, week, own = late[0]
     at = f" at point {values}" if values else ""
     text = (
         f"{spec.source}: scenarios.{name}{at}: levers switch on at week {week}, but runs last "
@@ -228,7 +229,8 @@ def check_horizon(spec: ExperimentSpec, points: list[dict[str, Any]]) -> None:
     if swept:
         warnings.warn(text, PlanWarning, stacklevel=3)
     else:
-        raise SpecError(text + "; raise `weeks` or lower `reform_week`")
+        fix = "that intervention's `week`" if own else "`reform_week`"
+        raise SpecError(f"{text}; raise `weeks` or lower {fix}")
 
 
 def check_network_files(spec: ExperimentSpec, points: list[dict[str, Any]]) -> None:

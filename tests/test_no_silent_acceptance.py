@@ -52,8 +52,17 @@ def test_run_whose_levers_switch_on_after_its_last_week_is_an_error(tmp_path, ca
 
 
 def test_spec_whose_reform_comes_after_its_last_week_is_refused():
-    with pytest.raises(SpecError, match=r"scenarios.reform: levers switch on at week 52.*10 weeks"):
+    with pytest.raises(SpecError, match=r"scenarios.reform: levers switch on at week 52.*10 weeks"
+                       r".*raise `weeks` or lower `reform_week`$"):  # fmt: skip
         plan_runs(parse_spec(SPEC))
+
+
+def test_an_intervention_after_the_last_week_is_refused_pointing_at_its_week():
+    late = SPEC.replace('reform = "beijing_reform"', 'late = { interventions = [ '
+                        '{ week = 25, set = { whistle = true } } ] }')  # fmt: skip
+    with pytest.raises(SpecError, match=r"scenarios.late: levers switch on at week 25.*"
+                       r"raise `weeks` or lower that intervention's `week`$"):  # fmt: skip
+        plan_runs(parse_spec(late))
 
 
 def test_spec_that_sweeps_the_reform_week_past_the_horizon_is_warned_not_refused():

@@ -77,7 +77,8 @@ def test_weekly_figures_have_a_panel_per_point_and_mark_the_reform_week(sweep_di
     for ax in axes:
         vertical = [line for line in ax.get_lines() if list(line.get_xdata()) == [4, 4]]
         assert len(vertical) == 1
-    assert "levers switch on" in [t.get_text() for t in axes[0].get_legend().get_texts()]
+    key = [t.get_text() for t in axes[0].get_legend().get_texts()]
+    assert "levers switch on (in the scenario's colour)" in key  # grey: not one scenario's
 
 
 def test_summary_counts_are_integers(sweep_dir):
