@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 import warnings
 import zlib
 from dataclasses import dataclass
@@ -176,8 +177,20 @@ def check_plan(spec: ExperimentSpec, points: list[dict[str, Any]]) -> None:
                 f"{spec.source}: scenarios.{sc.name}: its scenario {sc.base!r} switches "
                 f"{', '.join(clash)} on at reform_week, but [base]/[sweep]/[design] also set "
                 f"{'it' if len(clash) == 1 else 'them'} from week 0, which would switch the "
-                "scenario's lever off; set the value in this scenario's `set` or "
-                "`interventions` instead, or use a scenario without that lever"
+                "scenario's lever off; give the value in this scenario's `interventions` "
+                "(at its reform week) or `set` (from week 0) instead, or use a scenario without "
+                "that lever"
+            )
+        own = sorted(set(sc.params) & set(SCENARIOS[sc.base]["levers"]))
+        if own:
+            warnings.warn(
+                f"{spec.source}: scenarios.{sc.name}.set: {', '.join(own)} "
+                f"{'holds' if len(own) == 1 else 'hold'} from week 0 (the burn-in included), "
+                f"not from reform_week, where scenario {sc.base!r} would switch "
+                f"{'it' if len(own) == 1 else 'them'} on: for another value at the reform week, "
+                "give it in `interventions = [{ week = …, set = { … } }]`",
+                PlanWarning,
+                stacklevel=3,
             )
         for i, item in enumerate(sc.interventions):
             try:
@@ -189,7 +202,17 @@ def check_plan(spec: ExperimentSpec, points: list[dict[str, Any]]) -> None:
                 check_consistency({**defaults(), **spec.base, **sc.params, **values})
             except ParameterError as exc:
                 where = f" at point {values}" if values else ""
-                raise SpecError(f"{spec.source}: scenarios.{sc.name}{where}: {exc}") from None
+                named = [n for n in {**spec.base, **sc.params, **values}
+                         if re.search(rf"\b{n}\b", str(exc))]  # fmt: skip
+                origin = "; ".join(
+                    f"{n} from " + ("the sweep" if n in values else f"scenarios.{sc.name}.set"
+                                    if n in sc.params else "[base]")
+                    for n in named
+                )  # fmt: skip
+                raise SpecError(
+                    f"{spec.source}: scenarios.{sc.name}{where}: {exc}"
+                    + (f" ({origin})" if origin else "")
+                ) from None
     check_horizon(spec, points)
     check_network_files(spec, points)
 

@@ -351,3 +351,26 @@ def test_a_sweep_value_given_twice_is_refused_not_run_twice_as_more_data():
 def test_a_parameter_fixed_and_also_varied_is_refused_naming_both(fixed, varied, where):
     with pytest.raises(SpecError, match=where):
         parse_spec(f'name = "both"\nweeks = 10\nseed = 1\n{fixed}{varied}')
+
+
+def test_a_clash_of_values_names_where_each_was_set():
+    spec = SPEC.replace("n_residents = 100", "n_residents = 100\nretired_share = 0.7").replace(
+        'reform = "beijing_reform"', "young = { set = { youth_share = 0.5 } }")  # fmt: skip
+    with pytest.raises(
+        SpecError,
+        match=r"scenarios\.young: retired_share \+ youth_share .*"
+        r"\(retired_share from \[base\]; youth_share from scenarios\.young\.set\)",
+    ):
+        plan_runs(parse_spec(spec))  # fmt: skip
+
+
+def test_a_scenarios_own_lever_in_its_set_is_warned_to_hold_from_week_0():
+    spec = SPEC.replace("weeks = 10", "weeks = 60").replace(
+        'reform = "beijing_reform"',
+        'fb = { from = "feedback_loop", set = { feedback_prob = 0.5 } }',
+    )
+    with pytest.warns(PlanWarning, match=r"scenarios\.fb\.set: feedback_prob holds from week 0.*"
+                      r"give it in `interventions"):  # fmt: skip
+        runs = plan_runs(parse_spec(spec))
+    fb = next(r for r in runs if r.scenario == "fb")
+    assert fb.params["feedback_prob"] == 0.5 and fb.resolved()["lever_schedule"] == []
