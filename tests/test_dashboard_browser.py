@@ -228,6 +228,8 @@ def test_first_screen_answers_offline_and_fits_the_window(chromium, server):
         page.set_viewport_size({"width": size[0], "height": size[1]})
         page.wait_for_timeout(300)
         assert _too_wide(page) == [], size
+        cards, menu = (page.locator(c).bounding_box()["y"] for c in (".headline", ".preset-select"))
+        assert (cards < menu) == (size[0] <= 700), size  # a phone shows the run first
         _shot(page, f"first-screen-{size[0]}x{size[1]}")
     assert outside == [], f"requests left the machine: {outside[:3]}"
     assert usable < 30  # the 10 s target is measured on a quiet machine (PERFORMANCE.md)

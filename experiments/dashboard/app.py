@@ -51,7 +51,8 @@ SPEEDS = {"speed_slow": 1, "speed_medium": 4, "speed_fast": 13}
 FRAME_SECONDS = 0.05  # pause between animation frames (drawing takes longer)
 
 CSS = """
-.cl-page { max-width: 100%; overflow-x: hidden; color: #1f2328; padding-bottom: 64px; }
+.cl-page { max-width: 100%; overflow-x: hidden; color: #1f2328; padding: 0 8px 64px 8px;
+  box-sizing: border-box; }
 .cl-page *:focus-visible { outline: 3px solid #0b57d0 !important; outline-offset: 2px; }
 .cl-page .v-select input:focus-visible { outline: none !important; }
 .cl-page .v-select .v-input__slot:has(input:focus-visible) {
@@ -65,7 +66,10 @@ CSS = """
 .cl-body { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
 .cl-side { flex: 0 0 320px; max-width: 320px; min-width: 0; }
 .cl-main { flex: 1 1 540px; min-width: 0; max-width: 100%; }
-@media (max-width: 700px) { .cl-side { flex: 1 1 100%; max-width: 100%; } }
+/* a phone: the run and its figures first, the settings below them (they were 2,000 px of
+   sliders above the first result); the keyboard order stays settings first */
+@media (max-width: 700px) { .cl-side { flex: 1 1 100%; max-width: 100%; }
+  .cl-main { order: -1; } }
 .cl-figs { display: grid !important; gap: 12px;
   grid-template-columns: repeat(auto-fit, minmax(min(100%, 470px), 1fr)); }
 .cl-fig img, img.cl-fig { width: 100%; height: auto; display: block; }
