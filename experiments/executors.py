@@ -193,8 +193,12 @@ def dask(
                     processes=True,
                     host="127.0.0.1",
                     dashboard_address=None,
-                    # a stop cancels the running tasks: each worker would log it as a warning
-                    silence_logs=logging.ERROR,
+                    # a stop cancels the running tasks, and the workers' heartbeats can race
+                    # the scheduler's close: each would log a warning or an error with a
+                    # traceback. A run's own error is recorded with the run (sweep.execute
+                    # catches it), and a lost worker fails its run's future, so what is
+                    # silenced here is the cluster's own shutdown talk
+                    silence_logs=logging.CRITICAL,
                 )
             client = Client(cluster)
     except Exception as exc:  # any failure to connect is the user's to fix, not a crash
