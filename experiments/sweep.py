@@ -162,10 +162,9 @@ def prepare(spec: ExperimentSpec, out: Path) -> dict[str, Any]:
         except ValueError:
             raise SweepError(f"{manifest_path} is unreadable; use a new --out folder") from None
         changes = spec_differences(old.get("spec", {}), _as_json(spec.raw))
+        # more replicates and nothing else: the runs there are this spec's first replicates
         more = _more_replicates(old.get("spec", {}), spec)
-        if more:  # the runs already there are the first replicates of this spec, unchanged
-            return {**old, "_more_replicates": more}
-        if old.get("fingerprint") != spec.fingerprint or changes:
+        if not more and (old.get("fingerprint") != spec.fingerprint or changes):
             shown = "\n".join(f"  {c}" for c in changes[:20])
             more = f"\n  … and {len(changes) - 20} more" if len(changes) > 20 else ""
             raise SweepError(
@@ -182,7 +181,7 @@ def prepare(spec: ExperimentSpec, out: Path) -> dict[str, Any]:
                 f"{', '.join(map(repr, changed))}: the file changed since those runs (or a "
                 "relative path now names another file); restore it, or use a new --out folder"
             )
-        return old
+        return {**old, "_more_replicates": more} if more else old
     if out.exists() and any(out.iterdir()):
         raise SweepError(f"{out} is not empty and holds no sweep manifest; choose another folder")
     return {}
