@@ -204,17 +204,20 @@ def check_plan(spec: ExperimentSpec, points: list[dict[str, Any]]) -> None:
                 where = f" at point {values}" if values else ""
                 named = [n for n in {**spec.base, **sc.params, **values}
                          if re.search(rf"\b{n}\b", str(exc))]  # fmt: skip
-                origin = "; ".join(
-                    f"{n} from " + ("the sweep" if n in values else f"scenarios.{sc.name}.set"
-                                    if n in sc.params else "[base]")
-                    for n in named
-                )  # fmt: skip
+                origin = "; ".join(f"{n} from {_set_in(n, sc, values)}" for n in named)
                 raise SpecError(
                     f"{spec.source}: scenarios.{sc.name}{where}: {exc}"
                     + (f" ({origin})" if origin else "")
                 ) from None
     check_horizon(spec, points)
     check_network_files(spec, points)
+
+
+def _set_in(name: str, sc, values: dict[str, Any]) -> str:
+    """The part of the spec whose value of ``name`` a run uses (the last one wins)."""
+    if name in values:
+        return "[sweep]/[design]"
+    return f"scenarios.{sc.name}.set" if name in sc.params else "[base]"
 
 
 class PlanWarning(UserWarning):
