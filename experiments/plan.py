@@ -265,10 +265,10 @@ def check_network_files(spec: ExperimentSpec, points: list[dict[str, Any]]) -> N
     from model.params import defaults
 
     def where(name: str, sc, values: dict[str, Any]) -> str:
-        """The part of the spec that set ``name`` for this run (the last one wins)."""
-        if name in values:
-            return "sweep"
-        return f"scenarios.{sc.name}" if name in sc.params else "base"
+        """``_set_in`` as a message's path: ``sweep``, ``scenarios.NAME`` or ``base``."""
+        found = _set_in(name, sc, values)
+        short = {"[sweep]/[design]": "sweep", "[base]": "base"}
+        return short.get(found, found.removesuffix(".set"))
 
     from model.network import ATTRIBUTE_PARAMS
 
