@@ -151,8 +151,11 @@ class Progress:
             self.bar.close()
 
 
-def prepare(spec: ExperimentSpec, out: Path) -> dict[str, Any]:
-    """Create or reopen an output folder; refuse one that holds another spec's results."""
+def prepare(spec: ExperimentSpec, out: Path) -> tuple[dict[str, Any], tuple[int, int] | None]:
+    """Create or reopen an output folder; refuse one that holds another spec's results.
+
+    Returns the folder's manifest (empty for a new folder) and, when the spec only asks for
+    more replicates than the folder holds, (replicates there, replicates now)."""
     if out.exists() and not out.is_dir():
         raise SweepError(f"--out {out} is a file, not a folder; choose a folder for the results")
     manifest_path = out / "manifest.json"
@@ -181,10 +184,10 @@ def prepare(spec: ExperimentSpec, out: Path) -> dict[str, Any]:
                 f"{', '.join(map(repr, changed))}: the file changed since those runs (or a "
                 "relative path now names another file); restore it, or use a new --out folder"
             )
-        return {**old, "_more_replicates": more} if more else old
+        return old, more
     if out.exists() and any(out.iterdir()):
         raise SweepError(f"{out} is not empty and holds no sweep manifest; choose another folder")
-    return {}
+    return {}, None
 
 
 def _more_replicates(old_raw: Any, spec: ExperimentSpec) -> tuple[int, int] | None:
@@ -253,12 +256,11 @@ def run_sweep(
     runs = plan_runs(spec)  # checks the plan (network files included) before writing anything
     if backend == "dask" and scheduler:
         executors.check_scheduler(scheduler)  # likewise the cluster
-    previous = prepare(spec, out)
+    previous, more = prepare(spec, out)
     for folder in (out / "runs", out / "status"):
         folder.mkdir(parents=True, exist_ok=True)
         for stale in folder.glob(".*.tmp"):  # left by a killed writer
             stale.unlink(missing_ok=True)
-    more = previous.pop("_more_replicates", None)
     if more and not quiet:
         print(f"sweep: {out} holds replicates 1–{more[0]}; adding {more[0] + 1}–{more[1]}",
               file=sys.stderr)  # fmt: skip

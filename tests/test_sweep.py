@@ -121,12 +121,17 @@ def test_results_identical_across_backends_and_worker_counts(tmp_path):
     assert list(weekly.columns) == ["run_id", "week", "participation_rate", "satisfaction_rate"]
 
 
-def test_rerun_skips_finished_runs_and_changed_spec_is_refused(tmp_path, capsys):
+def _finished_small_sweep(tmp_path: Path) -> tuple[Path, Path, dict[str, int]]:
+    """SMALL swept serially: (its spec file, the folder, each status file's mtime)."""
     spec_file = tmp_path / "tiny.toml"
     spec_file.write_text(SMALL)
     out = tmp_path / "out"
     assert main(["sweep", str(spec_file), "--out", str(out), "--backend", "serial"]) == 0
-    stamp = {p.name: p.stat().st_mtime_ns for p in (out / "status").iterdir()}
+    return spec_file, out, {p.name: p.stat().st_mtime_ns for p in (out / "status").iterdir()}
+
+
+def test_rerun_skips_finished_runs_and_changed_spec_is_refused(tmp_path, capsys):
+    spec_file, out, stamp = _finished_small_sweep(tmp_path)
     assert main(["sweep", str(spec_file), "--out", str(out), "--backend", "serial"]) == 0
     assert "0 run now" in capsys.readouterr().out
     assert stamp == {p.name: p.stat().st_mtime_ns for p in (out / "status").iterdir()}
@@ -396,11 +401,7 @@ def test_a_run_stopped_between_its_series_and_its_status_leaves_no_file_behind(
 
 
 def test_more_replicates_extend_a_sweep_to_the_same_runs_as_from_scratch(tmp_path, capsys):
-    spec_file = tmp_path / "tiny.toml"
-    spec_file.write_text(SMALL)
-    out = tmp_path / "out"
-    assert main(["sweep", str(spec_file), "--out", str(out), "--backend", "serial"]) == 0
-    first = {p.name: p.stat().st_mtime_ns for p in (out / "status").iterdir()}
+    spec_file, out, first = _finished_small_sweep(tmp_path)
     bigger = SMALL.replace("replicates = 2", "replicates = 3")
     spec_file.write_text(bigger)
     assert main(["sweep", str(spec_file), "--out", str(out), "--backend", "serial"]) == 0
