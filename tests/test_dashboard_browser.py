@@ -415,6 +415,31 @@ def test_english_downloads_carry_the_settings_and_a_link_restores_them(chromium,
     context.close()
 
 
+def test_back_undoes_a_preset_picked_over_moved_levers_and_forward_redoes_it(chromium, server):
+    context, page, _ = _open(chromium, server, query="feedback_prob=0.6&weeks=40")
+    assert page.get_by_text("当前 60%；范围 0 – 100%").count() == 1
+    moved = _expected("baseline", 40, feedback_prob=0.6)
+    assert _cards(page)[:3] == moved
+    _choose(page, "情景", "吹哨报到")  # every lever becomes the preset's
+    page.wait_for_function("() => location.search.includes('scenario=whistle_and_report')")
+    page.wait_for_function("() => !document.body.innerText.includes('当前 60%')")
+    _wait_week(page, 40)
+    page.go_back()
+    page.get_by_text("当前 60%；范围 0 – 100%").wait_for(timeout=30_000)
+    assert page.locator(".preset-select").inner_text().endswith("现状")
+    page.wait_for_function(
+        "c => [...document.querySelectorAll('.headline-value')].slice(0, 3)"
+        ".map(e => e.innerText.trim()).join('|') === c",
+        arg="|".join(moved),
+        timeout=30_000,
+    )
+    page.go_forward()
+    page.wait_for_function("() => !document.body.innerText.includes('当前 60%')", timeout=30_000)
+    assert page.locator(".preset-select").inner_text().endswith("吹哨报到")
+    assert "scenario=whistle_and_report" in page.url
+    context.close()
+
+
 #: Contrast of visible text (WCAG formula), alpha-blended over its nearest opaque background.
 CONTRAST_JS = """() => {
   const parse = c => (c.match(/[\\d.]+/g) || []).map(Number);

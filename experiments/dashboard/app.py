@@ -449,8 +449,9 @@ def Page():
         with contextlib.suppress(AssertionError, AttributeError):
             router.push(f"{router.path or '/'}?{rn.to_query(s, language)}")
 
-    def apply(new: dict, week: int | None = None, changed: str = "") -> None:
-        """Show ``new`` on screen and run it to the week on screen, or keep the old run."""
+    def apply(new: dict, week: int | None = None, changed: str = "", address: bool = True) -> None:
+        """Show ``new`` on screen and run it to the week on screen, or keep the old run;
+        ``address``: put it in the address bar (not when it came from there)."""
         set_settings(new)
         target = run.model.week if week is None else week
         try:
@@ -470,7 +471,8 @@ def Page():
         set_notice("")
         set_run(new_run)
         set_version(lambda v: v + 1)
-        publish(new, lang)
+        if address:
+            publish(new, lang)
 
     def read_spec(file: dict) -> None:
         """A dropped scenario file, checked; opened only when the user says so (the drop
@@ -581,6 +583,18 @@ def Page():
                 fresh.update(seed=t("err_seed", new), seed_text=errors.get("seed_text", ""))
             set_errors(fresh)
         publish(run.settings if not errors else settings, new)
+
+    def follow_address() -> None:
+        """The browser's Back and Forward show what the address says, as opening that link
+        would: each change puts a new address in the history, so Back undoes it (a preset
+        picked by mistake gives the levers moved before it back)."""
+        new, new_lang, _ = rn.from_query(router.search)
+        if (new_lang or "zh") != lang:
+            set_lang(new_lang or "zh")
+        if new != settings:
+            apply(new, address=False)
+
+    solara.use_effect(follow_address, [router.search])
 
     solara.Title("civicloop")
     solara.Style(CSS)
