@@ -32,7 +32,19 @@ _NAME = re.compile(r"[A-Za-z0-9_-]+\Z")  # \Z: no trailing newline
 
 
 class SpecError(ValueError):
-    """A spec that cannot be run; the message points at the file, line and key."""
+    """A spec that cannot be run; the message points at the file, line and key.
+
+    The parts are kept too (``source``, ``line``, ``key``; ``code`` and ``fields`` for the
+    common complaints, ``cause`` for a parameter the registry refused) so that a reader in
+    another language can be told the same thing."""
+
+    def __init__(
+        self, message: str, source: str = "", line: int | None = None, key: str = "",
+        code: str = "", cause: Exception | None = None, **fields: Any,
+    ) -> None:  # fmt: skip
+        super().__init__(message)
+        self.source, self.line, self.key, self.code = source, line, key, code
+        self.cause, self.fields = cause, fields
 
 
 #: What ``[analysis]`` may hold.
@@ -118,7 +130,8 @@ def parse_spec(text: str, source: str = "<string>") -> ExperimentSpec:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"{source}: not valid TOML: {exc}") from None
+        raise SpecError(f"{source}: not valid TOML: {exc}", source, code="toml",
+                        detail=str(exc)) from None  # fmt: skip
     return _Validator(text, source).spec(raw)
 
 
@@ -148,26 +161,29 @@ class _Validator:
                 fallback = fallback or number
         return fallback
 
-    def error(self, path: tuple[str, ...], message: str) -> SpecError:
+    def error(self, path: tuple[str, ...], message: str, code: str = "",
+              cause: Exception | None = None, **fields: Any) -> SpecError:  # fmt: skip
         # a key the spec leaves implicit (a scenario written as a name has no ``from``) is
         # found where its table or key is written
         line = next((n for k in range(len(path), 0, -1) if (n := self.locate(path[:k]))), None)
         where = f"{self.source}:{line}" if line else self.source
         key = ".".join(path) if path else "spec"
-        return SpecError(f"{where}: {key}: {message}")
+        return SpecError(f"{where}: {key}: {message}", self.source, line, key, code, cause,
+                         **fields)  # fmt: skip
 
     def param(self, path: tuple[str, ...], name: str, value: Any) -> Any:
         try:
             return validate_one(name, value)
         except ParameterError as exc:
-            raise self.error(path, str(exc)) from None
+            raise self.error(path, str(exc), cause=exc) from None
 
     # -- the spec ----------------------------------------------------------------------
     def spec(self, raw: dict[str, Any]) -> ExperimentSpec:
         unknown = set(raw) - _TOP_KEYS
         if unknown:
             key = sorted(unknown)[0]
-            raise self.error((key,), _unknown_key(key, _TOP_KEYS))
+            raise self.error((key,), _unknown_key(key, _TOP_KEYS), "unknown_key",
+                             allowed=sorted(_TOP_KEYS))  # fmt: skip
         name = raw.get("name")
         if not isinstance(name, str) or not _NAME.match(name):
             raise self.error(("name",), "required: letters, digits, '_' or '-'")
@@ -221,11 +237,12 @@ class _Validator:
     def integer(self, raw, key, default, low, high) -> int:
         if key not in raw:
             if default is None:
-                raise self.error((key,), "required: an integer")
+                raise self.error((key,), "required: an integer", "required")
             return default
         value = raw[key]
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise self.error((key,), f"must be an integer in [{low}, {high}], got {value!r}")
+            raise self.error((key,), f"must be an integer in [{low}, {high}], got {value!r}",
+                             "integer", low=low, high=high, value=value)  # fmt: skip
         return value
 
     def params_table(self, table: Any, path: tuple[str, ...]) -> dict[str, Any]:
@@ -248,10 +265,13 @@ class _Validator:
             extra = set(body) - {"from", "set", "interventions"}
             if extra:
                 key = sorted(extra)[0]
-                raise self.error((*path, key), _unknown_key(key, {"from", "set", "interventions"}))
+                allowed = ["from", "interventions", "set"]
+                raise self.error((*path, key), _unknown_key(key, allowed), "unknown_key",
+                                 allowed=allowed)  # fmt: skip
             base = body.get("from", name if name in SCENARIOS else "baseline")
             if base not in SCENARIOS:
-                raise self.error((*path, "from"), _unknown("scenario", base, SCENARIOS))
+                raise self.error((*path, "from"), _unknown("scenario", base, SCENARIOS),
+                                 "unknown_scenario", name=base)  # fmt: skip
             params = self.params_table(body.get("set", {}), (*path, "set"))
             schedule = body.get("interventions", [])
             if not isinstance(schedule, list):

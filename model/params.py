@@ -28,7 +28,15 @@ __all__ = [
 
 
 class ParameterError(ValueError):
-    """A parameter name or value that the registry does not allow."""
+    """A parameter name or value that the registry does not allow.
+
+    ``name``, ``value`` and ``kind`` ("unknown" name, value "not_allowed", or "" for other
+    complaints) let a reader in another language be told the same thing."""
+
+    def __init__(self, message: str, name: str = "", value: Any = None, kind: str = "",
+                 close: tuple[str, ...] = ()) -> None:  # fmt: skip
+        super().__init__(message)
+        self.name, self.value, self.kind, self.close = name, value, kind, close
 
 
 #: Display groups, in order (community, residents, services, levers).
@@ -83,6 +91,17 @@ class Param:
             return "a string"
         kind = "an integer" if self.type is int else "a number"
         return f"{kind} in [{_fmt(self.low)}, {_fmt(self.high)}]"
+
+    def allowed_zh(self) -> str:
+        """:meth:`allowed` in Chinese (the values as written in a spec file)."""
+        if self.type is bool:
+            return "true 或 false"
+        if self.choices is not None:
+            return "以下之一：" + "、".join(repr(c) for c in self.choices)
+        if self.type is str:
+            return "一个字符串"
+        kind = "整数" if self.type is int else "数"
+        return f"[{_fmt(self.low)}, {_fmt(self.high)}] 之间的{kind}"
 
 
 #: Residents' traits drawn once at set-up from these parameters (a change mid-run would act
@@ -1730,8 +1749,9 @@ def _unknown(name: str) -> ParameterError:
     close = difflib.get_close_matches(name, PARAMS, n=3, cutoff=0.5)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
     return ParameterError(
-        f"unknown parameter {name!r}{hint} (`civicloop params` lists all {len(PARAMS)})"
-    )
+        f"unknown parameter {name!r}{hint} (`civicloop params` lists all {len(PARAMS)})",
+        name=name, kind="unknown", close=tuple(close),
+    )  # fmt: skip
 
 
 def validate_one(name: str, value: Any) -> Any:
@@ -1739,7 +1759,10 @@ def validate_one(name: str, value: Any) -> Any:
     if name not in PARAMS:
         raise _unknown(name)
     p = PARAMS[name]
-    bad = ParameterError(f"{name}={value!r} is not allowed: expected {p.allowed()}")
+    bad = ParameterError(
+        f"{name}={value!r} is not allowed: expected {p.allowed()}",
+        name=name, value=value, kind="not_allowed",
+    )  # fmt: skip
     if p.type is bool:
         if isinstance(value, bool) or type(value).__name__ == "bool_":
             return bool(value)
@@ -1781,14 +1804,16 @@ def parse_value(name: str, text: str) -> Any:
             return True
         if low in ("false", "0", "no", "off"):
             return False
-        raise ParameterError(f"{name}={text!r} is not allowed: expected {p.allowed()}")
+        raise ParameterError(f"{name}={text!r} is not allowed: expected {p.allowed()}",
+                             name=name, value=text, kind="not_allowed")  # fmt: skip
     if p.type is str:
         return validate_one(name, text)
     try:  # whole numbers stay whole, so an error repeats what was typed
         number = int(text) if p.type is int and text.strip().lstrip("+-").isdigit() else (
             float(text))  # fmt: skip
     except ValueError:
-        raise ParameterError(f"{name}={text!r} is not allowed: expected {p.allowed()}") from None
+        raise ParameterError(f"{name}={text!r} is not allowed: expected {p.allowed()}",
+                             name=name, value=text, kind="not_allowed") from None  # fmt: skip
     return validate_one(name, number)
 
 

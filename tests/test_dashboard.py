@@ -879,6 +879,31 @@ def test_why_a_file_cannot_open_is_said_in_the_pages_language():
     assert err.value.say("zh") == "p.toml：没有名为“nope”的情景；文件中有：baseline, policy"
 
 
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("week,participation\n1,0.2\n", "p.toml：不是有效的 TOML 文件（第 1 行第 5 列有误）"),
+        ('name="x"\nseed=1\n[base]\nfeedback_probb = 0.5\n',
+         "p.toml 第 4 行，base.feedback_probb：没有名为“feedback_probb”的参数"
+         "（是否想写：feedback_prob？）"),
+        ('name="x"\nseed=1\n[base]\nfeedback_prob = 1.5\n',
+         "p.toml 第 4 行，base.feedback_prob：反馈闭环（feedback_prob）不能取 1.5；"
+         "允许：[0, 1] 之间的数"),
+        ('name="x"\nseed=1\nweeks = 0\n',
+         "p.toml 第 3 行，weeks：须为 [1, 100000] 之间的整数，文件中为 0"),
+        ('name="x"\n', "p.toml，seed：必须填写（一个整数）"),
+        ('name="x"\nseed=1\nweek = 10\n', "p.toml 第 3 行，week：不认识的键（是否想写：weeks？）"),
+        ('name="x"\nseed=1\n[scenarios.a]\nfrom = "beijng"\n',
+         "p.toml 第 4 行，scenarios.a.from：没有名为“beijng”的预设情景"
+         "（是否想写：beijing_reform？）"),
+    ],
+)  # fmt: skip
+def test_the_spec_checkers_common_reasons_are_said_in_chinese_with_line_and_key(text, says):
+    with pytest.raises(SpecError) as err:
+        rn.scenario_from_spec(text, "p.toml")
+    assert rn.spec_error_zh(err.value).startswith(says), rn.spec_error_zh(err.value)
+
+
 def test_a_spec_opens_at_its_first_scenario_the_page_can_show():
     from experiments.reproduce import SPEC_DIR
 
@@ -939,9 +964,13 @@ def test_a_dropped_scenario_file_opens_on_screen_and_a_bad_one_is_explained(
         await until(lambda: "bad.toml" in "".join(_texts(rc, "spec-error")))
         (message,) = _texts(rc, "spec-error")
         assert message.startswith("无法打开此文件") and "bad.toml" in message
-        _drop(rc, monkeypatch, "typo.toml", b"name = \n")  # the spec checker's reason
+        _drop(rc, monkeypatch, "typo.toml", b"name = \n")  # the spec checker's, in Chinese
         await until(lambda: "typo.toml" in "".join(_texts(rc, "spec-error")))
-        assert "原因（英文）：" in _texts(rc, "spec-error")[0]  # says why it is in English
+        said = _texts(rc, "spec-error")[0]
+        assert "typo.toml：不是有效的 TOML 文件（第 1 行第 8 列有误）" in said
+        _drop(rc, monkeypatch, "rare.toml", POLICY.replace("weeks = 60", "metrics = []").encode())
+        await until(lambda: "rare.toml" in "".join(_texts(rc, "spec-error")))
+        assert "原因（英文）：" in _texts(rc, "spec-error")[0]  # a rarer one: says it is English
         assert _cards(rc)[0] == "156"  # the run on screen is kept
         _drop(rc, monkeypatch, "policy_003.toml", POLICY.encode())
         await until(lambda: _texts(rc, "spec-ready"))

@@ -496,7 +496,9 @@ def Page():
                 error = t("err_spec", lang, why=exc.say(lang))
             elif type(exc) is ValueError:  # the page's own reasons above, in its language
                 error = t("err_spec", lang, why=str(exc))
-            else:  # the spec checker's, in English
+            elif lang == "zh" and (said := rn.spec_error_zh(exc)):  # the common ones
+                error = t("err_spec", lang, why=said)
+            else:  # the spec checker's rarer reasons, in English
                 error = t("err_spec_checker", lang, why=str(exc))
             set_dropped({"name": name, "error": error})
 

@@ -324,7 +324,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This file cannot be opened: {why}",
         "zh": "无法打开此文件：{why}",
     },
-    "err_spec_checker": {  # the spec checker's own reasons are written in English only
+    "err_spec_checker": {  # the spec checker's rarer reasons are written in English only
         "en": "This file cannot be opened: {why}",
         "zh": "无法打开此文件。文件检查给出的原因（英文）：{why}",
     },

@@ -12,6 +12,7 @@ so what is set is what runs, and every export can be reproduced from its stamp.
 
 from __future__ import annotations
 
+import difflib
 import io
 import os
 import re
@@ -609,15 +610,47 @@ class PageRefusal(SpecError):
     English message (the command line's), :meth:`say` gives it in ``lang``."""
 
     def __init__(self, source: str, scenario: str | None, key: str, **fields: Any) -> None:
-        self.source, self.scenario, self.key, self.fields = source, scenario, key, fields
-        super().__init__(self.say("en"))
+        self.scenario, self.what = scenario, key
+        super().__init__("", source, **fields)
+        self.args = (self.say("en"),)
 
     def say(self, lang: str) -> str:
         where = self.source
         if self.scenario is not None:
             where += (f"：情景“{self.scenario}”" if lang == "zh"
                       else f": scenario {self.scenario!r}")  # fmt: skip
-        return f"{where}{'：' if lang == 'zh' else ': '}{t(self.key, lang, **self.fields)}"
+        return f"{where}{'：' if lang == 'zh' else ': '}{t(self.what, lang, **self.fields)}"
+
+
+def spec_error_zh(exc: SpecError) -> str | None:
+    """The spec checker's common complaints in Chinese (``None``: only said in English)."""
+    where = exc.source + (f" 第 {exc.line} 行" if exc.line else "")
+    where += f"，{exc.key}" if exc.key else ""
+    f, cause = exc.fields, exc.cause
+    if exc.code == "toml":
+        at = re.search(r"at line (\d+), column (\d+)", f.get("detail", ""))
+        place = f"（第 {at[1]} 行第 {at[2]} 列有误）" if at else ""
+        return (f"{exc.source}：不是有效的 TOML 文件{place}。请打开本页导出的情景文件，"
+                "或 civicloop 政策搜索导出的方案。")  # fmt: skip
+    if isinstance(cause, ParameterError) and cause.kind == "unknown":
+        hint = f"（是否想写：{'、'.join(cause.close)}？）" if cause.close else ""
+        return f"{where}：没有名为“{cause.name}”的参数{hint}"
+    if isinstance(cause, ParameterError) and cause.kind == "not_allowed":
+        p = PARAMS[cause.name]
+        return f"{where}：{p.label_zh}（{p.name}）不能取 {cause.value!r}；允许：{p.allowed_zh()}"
+    if exc.code == "integer":
+        return f"{where}：须为 [{f['low']}, {f['high']}] 之间的整数，文件中为 {f['value']!r}"
+    if exc.code == "required":
+        return f"{where}：必须填写（一个整数）"
+    if exc.code == "unknown_key":
+        close = difflib.get_close_matches(exc.key.split(".")[-1], f["allowed"], n=1, cutoff=0.6)
+        hint = f"（是否想写：{close[0]}？）" if close else ""
+        return f"{where}：不认识的键{hint}；允许的键：{'、'.join(f['allowed'])}"
+    if exc.code == "unknown_scenario":
+        close = difflib.get_close_matches(f["name"], list(SCENARIOS), n=1, cutoff=0.6)
+        hint = f"（是否想写：{close[0]}？）" if close else ""
+        return f"{where}：没有名为“{f['name']}”的预设情景{hint}；可用：{'、'.join(SCENARIOS)}"
+    return None
 
 
 def settings_from_spec(text: str, source: str = "<file>", scenario: str | None = None,
