@@ -223,6 +223,21 @@ def test_levers_switch_on_at_the_reform_week_and_are_listed():
     assert any(ln.get_label().startswith("levers on") for ln in chart.fig.axes[0].get_lines())
 
 
+def test_weekly_charts_fit_participation_and_share_their_week_ticks():
+    model = rn.run_to(rn.build_model(rn.settings_for("baseline", weeks=156)), 156)
+    frame = rn.weekly_frame(model)
+    top = frame[[c for c in frame if c.startswith("participation_rate")]].max().max()
+    views = {k: fg.ChartView(k, "en", 156, None) for k in fg.ChartView.CHARTS}
+    assert views["groups"].fig.axes[0].get_ylim() == (0, fg.ChartView.LOWEST_SHARE)  # week 0
+    for view in views.values():
+        view.update(frame)
+        view.render()
+    assert top < views["groups"].fig.axes[0].get_ylim()[1] <= min(1.0, 2.5 * top), top
+    assert views["closure"].fig.axes[0].get_ylim() == (0, 1)  # closure and satisfaction: whole
+    ticks = {k: tuple(v.fig.axes[0].get_xticks()) for k, v in views.items()}
+    assert len(set(ticks.values())) == 1, ticks
+
+
 def test_run_to_the_end_stops_at_the_horizon(kernel_context):
     def check():
         _, rc = _render()

@@ -436,6 +436,7 @@ class ChartView(Blitted):
         ),
     }
     TITLES = {"groups": "chart_groups", "closure": "chart_closure", "service": "chart_service"}
+    LOWEST_SHARE = 0.1  # the participation chart's first ceiling
 
     def __init__(self, kind: str, lang: str, horizon: int, marker: int | None) -> None:
         lang = chart_lang(lang)
@@ -456,14 +457,16 @@ class ChartView(Blitted):
         ax.set_title(t(self.TITLES[kind], lang), fontsize=11)
         ax.set_xlim(0, horizon)
         ax.set_xlabel(t("week", lang))
+        # the same week ticks on every chart, however wide its plot
+        ax.xaxis.set_major_locator(ticker.MaxNLocator(nbins=8, steps=[1, 2, 5, 10], integer=True))
         if kind == "service":
             for a in axes:
                 a.set_ylim(0, 1)
             ax.set_ylabel(t("response_time", lang), fontsize=9, color=OKABE_ITO[3])
             axes[1].set_ylabel(t("backlog", lang), fontsize=9, color=OKABE_ITO[4])
-        else:
-            ax.set_ylim(0, 1)
-            ax.yaxis.set_major_formatter(ticker.PercentFormatter(1.0))
+        else:  # participation rises from a tenth as needed (a few percent fill no axis)
+            ax.set_ylim(0, self.LOWEST_SHARE if kind == "groups" else 1)
+            ax.yaxis.set_major_formatter(ticker.PercentFormatter(1.0, decimals=0))
         handles = [h for a in axes for h in a.get_legend_handles_labels()[0]]
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.24 if kind == "service"
                   else 1.02, 1.0), fontsize=9, frameon=False)  # fmt: skip
@@ -473,12 +476,15 @@ class ChartView(Blitted):
         weeks = frame["week"].to_numpy()
         for col, line in self.lines.items():
             line.set_data(weeks, frame[col] if col in frame else np.zeros(len(frame)))
-        if self.kind == "service":
+        if self.kind in ("service", "groups"):
             for i, a in enumerate(self.axes):  # the background is redrawn only when it rises
                 ys = [frame[c].to_numpy() for c, _, _, _, j in self.CHARTS[self.kind]
                       if j == i and c in frame and len(frame)]  # fmt: skip
-                top = max((float(np.nanmax(y)) for y in ys), default=0.0)
-                ceiling = nice_ceiling(top * 1.15)
+                top = max((float(np.nanmax(y)) for y in ys), default=0.0) * 1.15
+                if self.kind == "service":
+                    ceiling = nice_ceiling(top)
+                else:  # nothing to show yet: the first ceiling stays
+                    ceiling = share_ceiling(top) if top > 0 else 0.0
                 if ceiling > a.get_ylim()[1]:
                     a.set_ylim(0, ceiling)
                     self.invalidate()
