@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from model.metrics import METRICS, SUMMARY
+
 from .plan import design_points, point_label, salib_problem
 from .spec import load_spec
 
@@ -55,6 +57,11 @@ def mean_ci(values: pd.Series | np.ndarray) -> tuple[float, float, float, int]:
     return m, m - half, m + half, n
 
 
+#: Outcomes that are shares: their intervals are cut at 0 and 1 (a t-interval of a few
+#: replicates near a bound reaches past it).
+SHARES = frozenset(OUTCOMES) - {"response_time_mean_end", "budget_spent_total"}
+
+
 def summarise(frame: pd.DataFrame, by: list[str], outcomes=OUTCOMES) -> pd.DataFrame:
     rows = []
     for key, group in frame.groupby(by, sort=False):
@@ -63,6 +70,8 @@ def summarise(frame: pd.DataFrame, by: list[str], outcomes=OUTCOMES) -> pd.DataF
         for o in outcomes:
             if o in group:
                 m, lo, hi, n = mean_ci(group[o])
+                if o in SHARES:
+                    lo, hi = max(lo, 0.0), min(hi, 1.0)  # NaN (one run) stays NaN
                 row.update({o: m, f"{o}_lo": lo, f"{o}_hi": hi})
                 row["n"] = n
         rows.append(row)
@@ -309,6 +318,21 @@ def coverage_notes(summary_all: pd.DataFrame, summary: pd.DataFrame) -> list[str
     return ["; ".join(parts) + ". Run the same `civicloop sweep` command again to finish it."]
 
 
+def missing_value_notes(summary: pd.DataFrame, outcome: str) -> list[str]:
+    """Finished runs without a value of the outcome (NaN), which its tables leave out."""
+    if outcome not in summary:
+        return []
+    missing = summary[outcome].isna()
+    if not missing.any():
+        return []
+    by = summary[missing].groupby("scenario", sort=False).size()
+    where = ", ".join(f"`{s}` {k}" for s, k in by.items())
+    why = SUMMARY.get(outcome) or METRICS.get(outcome.removesuffix("_end"), "")
+    why = f" ({why})" if "NaN" in why else ""
+    return [f"{int(missing.sum())} of {len(summary)} finished runs have no value of `{outcome}` "
+            f"and are left out of its tables and figures: {where}{why}."]  # fmt: skip
+
+
 #: A Sobol' index whose 95 % interval is wider than this either way says little.
 WIDE_SOBOL_CONF = 0.2
 
@@ -399,7 +423,7 @@ def analyze(out: str | Path, outcome: str = "participation_end", progress: bool 
         )
     folder = out / "analysis"
     folder.mkdir(exist_ok=True)
-    notes = coverage_notes(summary_all, summary)
+    notes = coverage_notes(summary_all, summary) + missing_value_notes(summary, outcome)
     stage(f"{len(summary)} finished runs of {len(summary_all)}: tables")
     scenarios = list(dict.fromkeys(summary.scenario))
     reference = "baseline" if "baseline" in scenarios else scenarios[0]

@@ -470,6 +470,18 @@ def _non_negative(text: str) -> int:
     return _integer(text, 0, "an integer ≥ 0")
 
 
+#: Largest seed, as in a sweep spec (results files store seeds as 64-bit integers).
+MAX_SEED = 2**63 - 1
+
+
+def _seed(text: str) -> int:
+    value = _integer(text, 0, f"a seed in [0, {MAX_SEED}]")
+    if value > MAX_SEED:
+        raise argparse.ArgumentTypeError(f"{value} is not allowed: expected a seed in "
+                                         f"[0, {MAX_SEED}] (2**63 - 1)")  # fmt: skip
+    return value
+
+
 def _port(text: str) -> int:
     value = _integer(text, 1, "a port in [1, 65535]")
     if value > 65535:
@@ -493,7 +505,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="set a parameter from the start, burn-in included (repeatable); "
                             "see `civicloop params`")  # fmt: skip
         p.add_argument("--steps", type=_positive, default=156, help="weeks to simulate (156)")
-        p.add_argument("--seed", type=_non_negative, default=0, help="random seed ≥ 0 (0)")
+        p.add_argument("--seed", type=_seed, default=0, help="random seed in [0, 2**63 - 1] (0)")
 
     p = sub.add_parser("run", help="run one scenario and print its summary")
     p.add_argument("--scenario", default="baseline", help="named scenario (baseline)")
@@ -559,7 +571,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--generations", type=_positive, help="ABC-SMC populations (8)")
     p.add_argument("--residents", type=_positive, help="community size (2000)")
     p.add_argument("--draws", type=_positive, help="posterior draws for the checks (50)")
-    p.add_argument("--seed", type=_non_negative, default=20261127, help="master seed")
+    p.add_argument("--seed", type=_seed, default=20261127, help="master seed")
     p.add_argument("--backend", choices=("serial", "processes", "dask"), default="processes")
     p.add_argument("--workers", type=_positive, default=2, help="worker processes (2)")
     p.add_argument("--scheduler", help="Dask scheduler address (with --backend dask)")

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any
 
@@ -60,12 +61,14 @@ def _exit_with(coordinator: int, every: float = 1.0) -> None:
 
 
 def _finish_on_first_interrupt() -> None:
-    """A terminal's Ctrl-C reaches every process of the sweep, workers included. The
-    coordinator stops the sweep; a worker finishes the run in hand, which is then recorded
-    whole (interrupted inside it, even inside an import, the run was recorded as a failure
-    with an unrelated error, and an idle worker printed a traceback). A second Ctrl-C stops
-    the worker at once: the run in hand is not recorded, and its files, written atomically,
-    are not half-written; the next call runs it again."""
+    """A terminal's Ctrl-C reaches every process of the sweep, workers included, and so does
+    a SIGTERM or SIGHUP sent to the process group (a batch scheduler's cancel, a closed
+    terminal). The coordinator stops the sweep; a worker finishes the run in hand, which is
+    then recorded whole (interrupted inside it, even inside an import, the run was recorded
+    as a failure with an unrelated error, an idle worker printed a traceback, and a worker
+    ended by SIGTERM broke the pool). A second signal stops the worker at once: the run in
+    hand is not recorded, and its files, written atomically, are not half-written; the next
+    call runs it again."""
     import os
 
     interrupts = 0
@@ -76,7 +79,9 @@ def _finish_on_first_interrupt() -> None:
         if interrupts > 1:
             os._exit(130)
 
-    signal.signal(signal.SIGINT, on_interrupt)
+    for name in _StopRequests.NAMES:
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), on_interrupt)
 
 
 class _StopRequests:
@@ -112,9 +117,9 @@ class _StopRequests:
 
     def _on_signal(self, signum, frame) -> None:
         self.count += 1
-        if self.count > 1:
+        if self.count > 1:  # the workers finish their runs on a first signal: end them now
             for worker in list((getattr(self.pool, "_processes", None) or {}).values()):
-                worker.terminate()
+                worker.kill()
             raise KeyboardInterrupt
 
     def check(self) -> None:
@@ -146,7 +151,12 @@ def processes(fn: Callable, tasks: Iterable[dict], workers: int = 2, **_: Any) -
                 stop.check()
                 done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
                 for future in done:
-                    yield future.result()
+                    try:
+                        result = future.result()
+                    except BrokenProcessPool:
+                        stop.check()  # workers ended by the stop's own signal: a stop
+                        raise
+                    yield result
                     stop.check()
                     nxt = next(tasks, None)
                     if nxt is not None:

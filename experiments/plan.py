@@ -106,7 +106,19 @@ def design_points(spec: ExperimentSpec) -> list[dict[str, Any]]:
             "or split it into several specs"
         )
     if spec.design is not None:
-        return [_typed(row) for row in _sample(spec)]
+        sampled = _sample(spec)
+        points = [_typed(row) for row in sampled]
+        # a design's own repeats (Morris trajectories share levels) are its estimator's; the
+        # ones rounding makes are not
+        repeats = len({tuple(p.items()) for p in sampled}) - len({tuple(p.items()) for p in points})
+        if repeats and spec.common_random_numbers:  # without, a repeat is one more sample
+            ints = [k for k in spec.design["parameters"] if PARAMS[k].type is int]
+            _design_warning(spec, f"{repeats} of {len(points)} points repeat an earlier one once "
+                            f"{', '.join(ints)} {'is' if len(ints) == 1 else 'are'} rounded to "
+                            "whole numbers: with common random numbers a repeated point is the "
+                            "same runs with the same seeds, not more data; widen the range, "
+                            "take fewer samples, or sweep the integers in [sweep]")  # fmt: skip
+        return points
     if spec.sweep:
         names = list(spec.sweep)
         return [dict(zip(names, combo)) for combo in itertools.product(*spec.sweep.values())]

@@ -29,6 +29,9 @@ _TOP_KEYS = {
     "sweep", "design", "common_random_numbers", "analysis",
 }  # fmt: skip
 _NAME = re.compile(r"[A-Za-z0-9_-]+\Z")  # \Z: no trailing newline
+#: Longest spec or scenario name: a scenario's name begins its run files' names, and a file
+#: name may have at most 255 bytes.
+MAX_NAME = 100
 
 
 class SpecError(ValueError):
@@ -187,6 +190,10 @@ class _Validator:
         name = raw.get("name")
         if not isinstance(name, str) or not _NAME.match(name):
             raise self.error(("name",), "required: letters, digits, '_' or '-'")
+        if len(name) > MAX_NAME:
+            raise self.error(("name",), f"at most {MAX_NAME} characters, got {len(name)}")
+        if not isinstance(raw.get("description", ""), str):
+            raise self.error(("description",), "must be a string (in quotes)")
         weeks = self.integer(raw, "weeks", 156, 1, 100_000)
         replicates = self.integer(raw, "replicates", 1, 1, 1_000_000)
         seed = self.integer(raw, "seed", None, 0, 2**63 - 1)
@@ -196,6 +203,10 @@ class _Validator:
         for m in metrics:
             if m not in METRICS:
                 raise self.error(("metrics",), _unknown("metric", m, METRICS))
+        repeated = sorted({m for m in metrics if metrics.count(m) > 1})
+        if repeated:
+            raise self.error(("metrics",), f"lists {', '.join(map(repr, repeated))} more than "
+                             "once; name each metric once")  # fmt: skip
         base = self.params_table(raw.get("base", {}), ("base",))
         scenarios = self.scenarios(raw.get("scenarios", {"baseline": "baseline"}))
         if "sweep" in raw and "design" in raw:
@@ -258,6 +269,9 @@ class _Validator:
             path = ("scenarios", name)
             if not _NAME.match(name):
                 raise self.error(path, "scenario names use letters, digits, '_' or '-'")
+            if len(name) > MAX_NAME:
+                raise self.error(path, f"scenario names have at most {MAX_NAME} characters "
+                                 f"(they begin the run files' names), got {len(name)}")  # fmt: skip
             if isinstance(body, str):
                 body = {"from": body}
             if not isinstance(body, dict):

@@ -185,9 +185,17 @@ def prepare(spec: ExperimentSpec, out: Path) -> tuple[dict[str, Any], tuple[int,
                 "relative path now names another file); restore it, or use a new --out folder"
             )
         return old, more
-    if out.exists() and any(out.iterdir()):
+    if out.exists() and any(not _unstarted(entry) for entry in out.iterdir()):
         raise SweepError(f"{out} is not empty and holds no sweep manifest; choose another folder")
     return {}, None
+
+
+def _unstarted(entry: Path) -> bool:
+    """What a sweep stopped before its manifest was written can have left: a temporary file
+    or an empty ``runs``/``status`` folder (older versions made them first)."""
+    if entry.is_dir():
+        return entry.name in ("runs", "status") and all(_unstarted(e) for e in entry.iterdir())
+    return entry.name.startswith(".") and entry.name.endswith(".tmp")
 
 
 def _more_replicates(old_raw: Any, spec: ExperimentSpec) -> tuple[int, int] | None:
@@ -257,15 +265,9 @@ def run_sweep(
     if backend == "dask" and scheduler:
         executors.check_scheduler(scheduler)  # likewise the cluster
     previous, more = prepare(spec, out)
-    for folder in (out / "runs", out / "status"):
-        folder.mkdir(parents=True, exist_ok=True)
-        for stale in folder.glob(".*.tmp"):  # left by a killed writer
-            stale.unlink(missing_ok=True)
     if more and not quiet:
         print(f"sweep: {out} holds replicates 1–{more[0]}; adding {more[0] + 1}–{more[1]}",
               file=sys.stderr)  # fmt: skip
-    if spec_text is not None and (more or not (out / "spec.toml").exists()):
-        results.write_text(spec_text, out / "spec.toml")
     todo = [r for r in runs if not is_done(out, r.run_id)]
     versions, commit = package_versions(), git_commit()  # git and metadata: ask once
     manifest = {
@@ -293,7 +295,15 @@ def run_sweep(
             file=sys.stderr,
         )
         manifest["git_commit"], manifest["versions"] = previous["git_commit"], previous["versions"]
+    # the manifest first: a folder stopped at any later moment is a sweep that resumes
+    out.mkdir(parents=True, exist_ok=True)
     results.write_json(manifest, out / "manifest.json")
+    for folder in (out, out / "runs", out / "status"):
+        folder.mkdir(exist_ok=True)
+        for stale in folder.glob(".*.tmp"):  # left by a killed writer
+            stale.unlink(missing_ok=True)
+    if spec_text is not None and (more or not (out / "spec.toml").exists()):
+        results.write_text(spec_text, out / "spec.toml")
     code = {"civicloop_version": versions["civicloop"], "git_commit": commit}
     tasks = (
         {"run": r.as_dict(), "weeks": spec.weeks, "metrics": spec.metrics, "out": str(out),

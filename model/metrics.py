@@ -130,11 +130,14 @@ SUMMARY: dict[str, str] = {
     "rereport_ratio": "Mantel–Haenszel odds ratio, over strata of age group × low income, of "
     "reporting a new problem within 26 weeks of the first report's outcome: first report "
     "really fixed vs not; residents whose window ended by the run's end only (burn-in "
-    "included); NaN when no stratum has both kinds",
+    "included); NaN when no stratum has both kinds, or when every stratum lacks the same "
+    "kind of discordant pair (the ratio would be 0 or infinite, with no interval)",
     "rereport_ratio_lo": "lower bound of its 95 % confidence interval (Robins–Breslow–Greenland)",
     "rereport_ratio_hi": "upper bound of the same",
-    "single_report_share": "share of residents with at least one report who reported once",
-    "top10_report_share": "share of all reports made by the top 10 % of reporters",
+    "single_report_share": "share of residents with at least one report who reported once "
+    "(NaN when nobody reported)",
+    "top10_report_share": "share of all reports made by the top 10 % of reporters (NaN when "
+    "nobody reported)",
 }
 
 #: Weekly counters each stage adds to (reset at the start of every week).
@@ -267,9 +270,13 @@ def rereport_odds_ratio(model: CommunityModel) -> dict[str, float]:
     if not tables:
         return {"rereport_ratio": nan, "rereport_ratio_lo": nan, "rereport_ratio_hi": nan}
     st = StratifiedTable(np.array(tables, dtype=float).transpose(1, 2, 0))
+    with np.errstate(divide="ignore", invalid="ignore"):  # the case below, said as NaN
+        ratio = float(st.oddsratio_pooled)
+    if not 0 < ratio < np.inf:  # a zero cell in every stratum: not estimable from this run
+        return {"rereport_ratio": nan, "rereport_ratio_lo": nan, "rereport_ratio_hi": nan}
     lo, hi = st.oddsratio_pooled_confint()
     return {
-        "rereport_ratio": float(st.oddsratio_pooled),
+        "rereport_ratio": ratio,
         "rereport_ratio_lo": float(lo),
         "rereport_ratio_hi": float(hi),
     }

@@ -83,6 +83,13 @@ class CommunityModel(mesa.Model):
     ) -> None:
         if "seed" in params:
             raise ParameterError("pass the seed as rng=..., not seed=...")
+        if not (rng is None or isinstance(rng, np.random.Generator | np.random.SeedSequence)
+                or (isinstance(rng, int | np.integer) and not isinstance(rng, bool)
+                    and rng >= 0)):  # fmt: skip
+            raise ParameterError(f"rng={rng!r} is not allowed: expected a seed (an integer "
+                                 "≥ 0), a numpy Generator or None")  # fmt: skip
+        if isinstance(rng, np.integer):  # a seed read from a frame: Mesa takes Python's
+            rng = int(rng)
         # a name or a Mesa Scenario (SolaraViz's Reset passes one) → name, week-0 values
         name, params, mesa_scenario = resolve_scenario(scenario, params, rng)
         super().__init__(rng=mesa_scenario.rng, scenario=mesa_scenario)

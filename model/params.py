@@ -13,6 +13,8 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
+
 __all__ = [
     "GROUPS",
     "PARAMS",
@@ -1764,7 +1766,7 @@ def validate_one(name: str, value: Any) -> Any:
         name=name, value=value, kind="not_allowed",
     )  # fmt: skip
     if p.type is bool:
-        if isinstance(value, bool) or type(value).__name__ == "bool_":
+        if isinstance(value, bool | np.bool_):  # a value read from a frame or an array
             return bool(value)
         raise bad
     if p.type is str:

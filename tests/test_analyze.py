@@ -36,6 +36,28 @@ def test_mean_ci_matches_the_t_interval():
     assert m - lo == pytest.approx(hi - m)
 
 
+def test_intervals_of_shares_stay_within_0_and_1_and_other_outcomes_are_not_cut():
+    from experiments.analyze import summarise
+
+    frame = pd.DataFrame({"scenario": ["a"] * 3, "satisfaction_rate_end": [0.0, 0.01, 0.3],
+                          "budget_spent_total": [0.0, 0.01, 0.3]})  # fmt: skip
+    row = summarise(frame, ["scenario"]).iloc[0]
+    m, lo, hi, _ = mean_ci(frame.satisfaction_rate_end)
+    assert lo < 0 and row.satisfaction_rate_end_lo == 0.0 and row.satisfaction_rate_end_hi == hi
+    assert row.budget_spent_total_lo == pytest.approx(lo)  # not a share: as computed
+
+
+def test_runs_without_a_value_of_the_outcome_are_said_to_be_left_out():
+    from experiments.analyze import missing_value_notes
+
+    frame = pd.DataFrame({"scenario": ["a", "a", "b"], "rereport_ratio": [1.2, np.nan, np.nan],
+                          "participation_end": [0.1, 0.2, 0.3]})  # fmt: skip
+    assert missing_value_notes(frame, "participation_end") == []
+    (note,) = missing_value_notes(frame, "rereport_ratio")
+    assert note.startswith("2 of 3 finished runs have no value of `rereport_ratio`")
+    assert "`a` 1, `b` 1" in note and "NaN when no stratum has both kinds" in note
+
+
 def test_scenario_effects_are_paired_by_point_and_replicate():
     frame = pd.DataFrame({
         "scenario": ["a"] * 3 + ["b"] * 3,

@@ -1,6 +1,7 @@
 """Invariants over random valid parameters (hypothesis draws from the registry's ranges)."""
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -57,3 +58,34 @@ def test_every_case_is_in_exactly_one_state_and_rates_stay_valid(params, seed, r
     rates = [c for c in frame.columns if "rate" in c or "share" in c or c == "grid_utilization"]
     assert ((frame[rates] >= 0) & (frame[rates] <= 1)).all().all()
     assert (frame["budget_spent"].diff().dropna() >= -1e-9).all()
+
+
+def _recorded(first_outcome, again):
+    """A stand-in model whose residents' first outcomes and re-reports are as given (one
+    stratum: working age, not low income), every window complete."""
+    from types import SimpleNamespace
+
+    n = len(first_outcome)
+    people = SimpleNamespace(
+        first_outcome=np.array(first_outcome, np.int8), first_outcome_week=np.zeros(n, np.int32),
+        age_group=np.ones(n, np.int8), low_income=np.zeros(n, bool),
+        reported_after_first=np.array(again, bool),
+    )  # fmt: skip
+    return SimpleNamespace(people=people, week=100)
+
+
+def test_a_rereport_ratio_with_a_zero_cell_in_every_stratum_is_nan_not_infinite():
+    import warnings
+
+    from model.metrics import rereport_odds_ratio
+    from model.state import FIRST_FIXED, FIRST_NOT_FIXED
+
+    fixed, unfixed = [FIRST_FIXED] * 4, [FIRST_NOT_FIXED] * 4
+    estimable = rereport_odds_ratio(_recorded(fixed + unfixed, [1, 1, 1, 0, 1, 0, 0, 0]))
+    assert estimable["rereport_ratio"] == pytest.approx(9.0)  # (3·3)/(1·1)
+    assert 0 < estimable["rereport_ratio_lo"] < 9 < estimable["rereport_ratio_hi"] < np.inf
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # and nothing printed on the way
+        for again in ([1, 1, 1, 1, 1, 0, 0, 0], [0, 0, 0, 0, 1, 1, 0, 0]):  # b·c = 0, a·d = 0
+            out = rereport_odds_ratio(_recorded(fixed + unfixed, again))
+            assert all(np.isnan(v) for v in out.values()), out

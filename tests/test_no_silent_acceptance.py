@@ -94,6 +94,47 @@ def test_a_sampling_design_salib_cautions_against_is_warned_in_the_specs_words(d
     assert re.search("d.toml: \\[design\\] " + says, shown[0]), shown
 
 
+@pytest.mark.parametrize("common", [True, False])
+def test_design_points_that_rounding_repeats_are_warned_under_common_random_numbers(common):
+    text = (
+        f'name = "d"\nweeks = 4\nseed = 1\ncommon_random_numbers = {str(common).lower()}\n'
+        '[design]\nmethod = "latin"\nsamples = 4\n[design.parameters]\n'
+        "issue_lapse_weeks = [1, 2]\n"
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        runs = plan_runs(parse_spec(text, source=f"int_{common}.toml"))
+    assert len({r.point_values["issue_lapse_weeks"] for r in runs}) == 2  # 4 points, 2 values
+    shown = [str(w.message) for w in caught if w.category is PlanWarning]
+    if common:  # the same runs with the same seeds
+        assert len(shown) == 1 and "2 of 4 points repeat" in shown[0], shown
+    else:  # other seeds: a repeated value is one more sample
+        assert shown == []
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ('name = "x"\nseed = 1\nmetrics = ["participation_rate", "participation_rate"]\n',
+         r":3: metrics: lists 'participation_rate' more than once"),
+        (f'name = "x"\nseed = 1\n[scenarios]\n{"a" * 101} = "baseline"\n',
+         r"scenario names have at most 100 characters.*got 101"),
+        (f'name = "{"n" * 101}"\nseed = 1\n', r":1: name: at most 100 characters, got 101"),
+        ('name = "x"\nseed = 1\ndescription = { a = 1 }\n', r":3: description: must be a string"),
+    ],
+)  # fmt: skip
+def test_specs_that_would_fail_every_run_or_their_files_are_refused_when_checked(text, says):
+    with pytest.raises(SpecError, match=says):
+        parse_spec(text, source="s.toml")
+
+
+def test_a_seed_results_files_cannot_hold_is_refused_before_the_run(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["run", "--seed", str(2**64), "--steps", "1", "--set", "n_residents=100"])
+    assert exit_.value.code == 2
+    assert "expected a seed in [0, 9223372036854775807]" in capsys.readouterr().err
+
+
 def test_graphml_edges_to_undeclared_nodes_are_refused_naming_them(tmp_path):
     path = tmp_path / "net.graphml"
     nodes = [f"h{i}" for i in range(60)]

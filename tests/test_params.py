@@ -30,6 +30,24 @@ def test_wrong_type_or_choice_is_rejected_with_what_is_allowed(name, value):
         validate_one(name, value)
 
 
+def test_numpy_values_from_frames_and_arrays_are_taken_as_python_ones():
+    import numpy as np
+
+    assert validate_one("whistle", np.True_) is True
+    assert validate_one("grid_households", np.int64(100)) == 100
+    assert CommunityModel(n_residents=200, whistle=np.bool_(True)).params["whistle"] is True
+    a, b = CommunityModel(rng=np.int64(3), n_residents=200), CommunityModel(rng=3, n_residents=200)
+    assert (a.people.efficacy == b.people.efficacy).all()  # a seed read from a frame
+    with pytest.raises(ParameterError, match="expected true or false"):
+        validate_one("whistle", np.int64(1))  # a number is still not a yes/no
+
+
+@pytest.mark.parametrize("rng", [-1, 1.5, True, "7"])
+def test_a_seed_that_is_not_a_non_negative_integer_is_refused_naming_rng(rng):
+    with pytest.raises(ParameterError, match=r"rng=.* is not allowed: expected a seed"):
+        CommunityModel(rng=rng, n_residents=200)
+
+
 def test_command_line_strings_parse_to_the_registry_type():
     assert parse_value("whistle", "true") is True
     assert parse_value("n_residents", "500") == 500

@@ -140,6 +140,40 @@ def test_rerun_skips_finished_runs_and_changed_spec_is_refused(tmp_path, capsys)
     assert "holds results of a different spec" in capsys.readouterr().err
 
 
+def test_a_sweep_stopped_in_its_first_moment_resumes_and_a_strangers_folder_is_refused(
+    tmp_path, capsys, monkeypatch
+):
+    spec_file = tmp_path / "tiny.toml"
+    spec_file.write_text(SMALL)
+    early = tmp_path / "early"  # what a sweep stopped before its manifest leaves
+    for folder in ("runs", "status"):
+        (early / folder).mkdir(parents=True)
+    (early / ".spec.toml.v6wj84cg.tmp").write_text("half")
+    (early / "status" / ".x.json.abcd.tmp").write_text("{")
+    assert main(["sweep", str(spec_file), "--out", str(early), "--backend", "serial"]) == 0
+    assert not list(early.rglob("*.tmp")) and len(list((early / "status").iterdir())) == 8
+    # stopped right after its manifest: the next call resumes it
+    import experiments.executors as executors
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+        yield
+
+    monkeypatch.setattr(executors, "serial", stopped)
+    later = tmp_path / "later"
+    assert main(["sweep", str(spec_file), "--out", str(later), "--backend", "serial"]) == 130
+    assert (later / "manifest.json").exists() and (later / "spec.toml").exists()
+    monkeypatch.undo()
+    assert main(["sweep", str(spec_file), "--out", str(later), "--backend", "serial"]) == 0
+    assert _summary(later).equals(_summary(early))
+    stranger = tmp_path / "stranger"
+    (stranger / "runs").mkdir(parents=True)
+    (stranger / "runs" / "mine.parquet").write_text("someone's")
+    capsys.readouterr()
+    assert main(["sweep", str(spec_file), "--out", str(stranger), "--backend", "serial"]) == 2
+    assert "holds no sweep manifest" in capsys.readouterr().err
+
+
 def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, capsys, monkeypatch):
     from model import CommunityModel
 
@@ -325,6 +359,19 @@ def test_sigterm_to_the_coordinator_stops_workers_and_summarises(tmp_path):
     left = _left_after(proc, 10)
     err = (tmp_path / "stderr.txt").read_text()
     assert proc.returncode == 130 and "run the same command again to resume" in err
+    assert not left, f"processes left after SIGTERM: {left}"
+    summary = pd.read_parquet(out / "summary.parquet")
+    assert (summary.status == "ok").sum() == len(list((out / "status").glob("*.json"))) > 0
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_sigterm_to_the_whole_process_group_stops_it_as_ctrl_c_does(tmp_path):
+    proc, out = _start_long_sweep(tmp_path)
+    os.killpg(proc.pid, signal.SIGTERM)  # `scancel`, `kill -- -PGID`: workers get it too
+    left = _left_after(proc, 20)
+    err = (tmp_path / "stderr.txt").read_text()
+    assert proc.returncode == 130 and "run the same command again to resume" in err, err
+    assert "Traceback" not in err, err
     assert not left, f"processes left after SIGTERM: {left}"
     summary = pd.read_parquet(out / "summary.parquet")
     assert (summary.status == "ok").sum() == len(list((out / "status").glob("*.json"))) > 0
