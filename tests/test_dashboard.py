@@ -24,7 +24,7 @@ from experiments.dashboard import runs as rn
 from experiments.dashboard.i18n import MESSAGES, missing_translations, scenario_description, t
 from experiments.plan import plan_runs
 from experiments.spec import SpecError, parse_spec
-from model import PARAMS, SCENARIOS
+from model import PARAMS, SCENARIOS, CommunityModel
 
 
 # ---------------------------------------------------------------------- helpers
@@ -772,7 +772,31 @@ def test_exported_toml_round_trips_through_the_sweep_parser():
     assert spec.weeks == 40 and spec.replicates == 3 and spec.seed == 7
     chosen = [r for r in runs if r.scenario == "feedback_loop"]
     assert chosen[0].params == {"n_residents": 500, "reform_week": 20}
-    assert chosen[0].interventions == ({"week": 20, "set": {"feedback_prob": 0.9}},)
+    assert chosen[0].base_scenario == "feedback_loop" and chosen[0].interventions == ()
+
+
+@pytest.mark.parametrize(
+    ("preset", "moved"),
+    [("whistle_and_report", {"feedback_prob": 0.51}), ("whistle_and_report", {"whistle": False}),
+     ("baseline", {"whistle": True})],
+)  # fmt: skip
+def test_an_exported_preset_with_moved_levers_opens_as_that_preset_and_runs_as_the_page(
+    preset, moved
+):
+    settings = rn.settings_for(preset, seed=5, weeks=60)
+    settings["params"].update(n_residents=300, reform_week=10, **moved)
+    text = rn.scenario_toml(settings)
+    name, back = rn.scenario_from_spec(text, "saved.toml")
+    assert back == settings and name == "on_screen"  # the preset, and what was moved from it
+    run = next(r for r in plan_runs(parse_spec(text)) if r.scenario == name)
+    assert run.base_scenario == preset and run.interventions[0]["set"] == moved
+    swept = CommunityModel(scenario=preset, interventions=list(run.interventions), rng=5,
+                           **run.params)  # fmt: skip
+    page = rn.build_model(settings)
+    for _ in range(30):
+        swept.step()
+        page.step()
+    assert swept.params == page.params and (swept.people.efficacy == page.people.efficacy).all()
 
 
 def test_the_chinese_pages_exported_toml_is_commented_in_chinese_and_plans_the_same_runs():
@@ -856,7 +880,7 @@ def test_a_saved_scenario_opens_as_it_was_saved():
     settings = rn.settings_for("beijing_reform", seed=5, weeks=70)
     settings["params"].update(n_residents=700, reform_week=20, resident_incentive=0.3)
     back = rn.settings_from_spec(rn.scenario_toml(settings), "saved.toml")
-    assert back["params"] == settings["params"]
+    assert back["params"] == settings["params"] and back["scenario"] == "beijing_reform"
     assert (back["seed"], back["weeks"]) == (5, 70)
 
 

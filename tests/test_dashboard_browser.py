@@ -395,7 +395,8 @@ def test_english_downloads_carry_the_settings_and_a_link_restores_them(chromium,
     path = _download(page, page.get_by_role("button", name="Experiment spec (TOML)"))
     runs = plan_runs(parse_spec(path.read_text("utf-8"), source="dl.toml"))
     chosen = next(r for r in runs if r.scenario != "baseline")
-    assert chosen.interventions[0]["set"] == {"feedback_prob": 0.51, "whistle": True}
+    assert chosen.base_scenario == "whistle_and_report"  # the preset, and the lever moved
+    assert chosen.interventions[0]["set"] == {"feedback_prob": 0.51}
     brief = _download(page, page.get_by_role("button", name="One-page brief (HTML)"))
     brief = brief.read_text("utf-8")
     assert "Compared with Status quo" in brief and "data:image/png;base64," in brief

@@ -580,13 +580,21 @@ def scenario_toml(
     comments and description in the page's language (the keys are the registry's names)."""
     import tomli_w
 
-    fixed, levers, week = split_settings(settings)
+    fixed, _, week = split_settings(settings)
     name = scenario_name(settings)
     if name == compare_with:
         name = f"{name}_on_screen"
-    scenario: dict[str, Any] = {"from": "baseline"}
-    if levers:
-        scenario["interventions"] = [{"week": week, "set": levers}]
+    # from the preset on screen, with the levers moved from it: the file opens as it was
+    preset = settings["scenario"]
+    scenario: dict[str, Any] = {"from": preset}
+    theirs = SCENARIOS[preset]["levers"]
+    moved = {
+        k: v
+        for k, v in settings["params"].items()
+        if PARAMS[k].lever and k != "reform_week" and v != theirs.get(k, PARAMS[k].default)
+    }
+    if moved:
+        scenario["interventions"] = [{"week": week, "set": moved}]
     spec = {
         "name": f"dashboard_{name}",
         "description": t("toml_description", lang, version=version()),
