@@ -194,7 +194,7 @@ def test_a_preset_change_runs_the_preset_at_once(kernel_context):
         rc.find(v.Select, label="情景").widget.v_model = "综合施策"
         settings = rn.settings_for("full_package")
         settings["params"]["reform_week"] = 0
-        _let_go(rc.find(v.Slider, label="改革启动周（周）").widget, 0)
+        _let_go(rc.find(v.Slider, label="改革启动周").widget, 0)
         for _ in range(3):
             _button(rc, "单步").widget.click()
         model = rn.run_to(rn.build_model(settings), 4)
@@ -662,11 +662,12 @@ def test_sliders_show_value_unit_and_range(kernel_context):
         assert "当前 20%；范围 0 – 100%" in values  # feedback loop
         assert "当前 35%；范围 0 – 95%" in values  # tasks pushed down
         assert "当前 52；范围 0 – 520" in values  # reform week: the unit is in the label
-        assert rc.find(v.Slider, label="改革启动周（周）").widgets
+        assert rc.find(v.Slider, label="改革启动周").widgets
+        assert rc.find(v.Slider, label="审批周期（周）").widgets  # a unit the name does not say
         # a share's bubble would show the raw fraction (0.35) beside "35%": it has none
         shares = rc.find(v.Slider, label="下派任务占比").widget
         assert shares.thumb_label is False
-        assert rc.find(v.Slider, label="改革启动周（周）").widget.thumb_label
+        assert rc.find(v.Slider, label="改革启动周").widget.thumb_label
 
     _session(check)
 
@@ -1136,3 +1137,14 @@ def test_an_opened_files_scenario_is_named_as_the_page_names_it():
 
 def scenario_label_en(name: str) -> str:
     return SCENARIOS[name]["label_en"]
+
+
+def test_a_settings_label_says_its_unit_once():
+    from experiments.dashboard.i18n import param_label
+
+    said = {(n, lang): param_label(PARAMS[n], lang) for n in PARAMS for lang in ("zh", "en")}
+    assert said[("building_size", "zh")] == "每栋楼户数"  # not 每栋楼户数（户）
+    assert said[("burn_in_weeks", "en")] == "Burn-in weeks"  # not Burn-in weeks (weeks)
+    assert said[("report_base", "en")] == "Reporting propensity (intercept, log-odds)"
+    assert said[("approval_delay_weeks", "zh")] == "审批周期（周）"
+    assert not [s for s in said.values() if s.count("(") + s.count("（") > 1]

@@ -454,9 +454,19 @@ def param_name(p: Param, lang: str) -> str:
 
 def param_label(p: Param, lang: str) -> str:
     label, unit = param_name(p, lang), unit_label(p, lang)
-    if not unit:
+    if not unit or _says_unit(label, unit, lang):
         return label
+    if label.endswith(("）", ")")):  # one bracket: "Reporting propensity (intercept, log-odds)"
+        return f"{label[:-1]}{'，' if lang == 'zh' else ', '}{unit}{label[-1]}"
     return f"{label}（{unit}）" if lang == "zh" else f"{label} ({unit})"
+
+
+def _says_unit(label: str, unit: str, lang: str) -> bool:
+    """Whether the name already says its unit ("预热周数", "Households per building"): the
+    unit in brackets would only repeat it."""
+    if lang == "zh":
+        return label.endswith((f"{unit}数", unit)) or (unit.startswith("每") and unit in label)
+    return re.search(rf"\b{re.escape(unit)}\b", label, re.IGNORECASE) is not None
 
 
 def param_help(p: Param, lang: str) -> str:
