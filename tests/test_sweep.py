@@ -365,8 +365,9 @@ def test_sigterm_to_the_coordinator_stops_workers_and_summarises(tmp_path):
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_sigterm_to_the_whole_process_group_stops_it_as_ctrl_c_does(tmp_path):
-    proc, out = _start_long_sweep(tmp_path)
+@pytest.mark.parametrize("backend", ["processes", "dask"])
+def test_sigterm_to_the_whole_process_group_stops_it_as_ctrl_c_does(tmp_path, backend):
+    proc, out = _start_long_sweep(tmp_path, backend)
     os.killpg(proc.pid, signal.SIGTERM)  # `scancel`, `kill -- -PGID`: workers get it too
     left = _left_after(proc, 20)
     err = (tmp_path / "stderr.txt").read_text()
