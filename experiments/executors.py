@@ -35,8 +35,8 @@ def _exit_with(coordinator: int, every: float = 1.0) -> None:
     """Worker initializer: end this worker once the coordinator is gone (and let a Ctrl-C
     finish the run in hand, :func:`_finish_on_first_interrupt`).
 
-    Workers are children of the forkserver, not of the coordinator, so a coordinator killed
-    outright (SIGKILL, the OOM killer) would otherwise leave them idle for ever.
+    A coordinator killed outright (SIGKILL, the OOM killer) does not end its children, so
+    they would otherwise stay idle for ever.
     """
     import os
 
@@ -128,10 +128,13 @@ class _StopRequests:
 
 
 def processes(fn: Callable, tasks: Iterable[dict], workers: int = 2, **_: Any) -> Iterator[Any]:
-    """Local worker processes (forkserver: clean workers, model imported once each)."""
+    """Local worker processes (spawned: clean workers, model imported once each; children
+    of the coordinator, so that stopping waits for their runs in hand – a forkserver's
+    workers outlived a SIGTERM to the process group, which ended the server, and finished
+    their runs after the summary was written)."""
     import os
 
-    ctx = mp.get_context("forkserver")
+    ctx = mp.get_context("spawn")
     tasks = iter(tasks)
     with (
         _StopRequests() as stop,
