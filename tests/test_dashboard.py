@@ -462,6 +462,28 @@ def test_comparison_says_it_in_one_sentence_with_points_and_interval(reform_runs
     assert table.index.tolist() == list(range(len(table)))  # shown without the index
 
 
+def test_the_sentence_says_what_it_costs_and_a_clear_change_of_backlog(reform_runs):
+    costly = reform_runs.copy()
+    costly.attrs = reform_runs.attrs
+    chosen, other = costly.scenario == "chosen", costly.scenario == "other"
+    for col in ("budget_spent", "backlog"):  # the other arm's, plus a steady amount
+        costly.loc[chosen, col] = costly.loc[other, col].to_numpy()
+    costly.loc[chosen, "budget_spent"] += 2.0 * costly.loc[chosen, "week"]  # 2 more a week
+    more = int(2 * min(costly.week.max(), 52))  # these runs are shorter than 52 weeks
+    zh = rn.comparison_sentence(costly, "zh")
+    assert zh.endswith(f"。最后52周多支出约 {more} 万元（95%区间 {more}–{more}）。"), zh
+    costly.loc[chosen, "backlog"] -= 12
+    zh, en = rn.comparison_sentence(costly, "zh"), rn.comparison_sentence(costly, "en")
+    assert zh.endswith("，积压案件减少约 12 件（95%区间 12–12）。"), zh
+    assert en.endswith(f". It spends about {more} (10k CNY) more in the last 52 weeks (95 % "
+                       f"interval {more} to {more}) and the backlog shrinks by about 12 cases "
+                       "(95 % interval 12 to 12)."), en  # fmt: skip
+    same = rn.comparison_sentence(
+        rn.compare(rn.settings_for("baseline"), "baseline", replicates=3, weeks=20), "zh"
+    )
+    assert "最后52周支出无明显变化（95%区间 0–0 万元）" in same and "积压" not in same
+
+
 def test_a_small_effect_is_said_with_a_decimal_not_rounded_to_nothing(reform_runs):
     shifted = reform_runs.copy()
     shifted.attrs = reform_runs.attrs

@@ -166,6 +166,29 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "{measure}无明显变化（95%区间 {lo}–{hi} 个百分点）",
     },
     "sentence_and": {"en": " and ", "zh": "，"},
+    "cost_budget_spent_up": {
+        "en": "it spends about {d} (10k CNY) more in the last 52 weeks (95 % interval {lo} to "
+        "{hi})",
+        "zh": "最后52周多支出约 {d} 万元（95%区间 {lo}–{hi}）",
+    },
+    "cost_budget_spent_down": {
+        "en": "it spends about {d} (10k CNY) less in the last 52 weeks (95 % interval {lo} to "
+        "{hi})",
+        "zh": "最后52周少支出约 {d} 万元（95%区间 {lo}–{hi}）",
+    },
+    "cost_budget_spent_same": {
+        "en": "its spending in the last 52 weeks is about the same (95 % interval {lo} to {hi}, "
+        "10k CNY)",
+        "zh": "最后52周支出无明显变化（95%区间 {lo}–{hi} 万元）",
+    },
+    "cost_backlog_up": {
+        "en": "the backlog grows by about {d} cases (95 % interval {lo} to {hi})",
+        "zh": "积压案件增加约 {d} 件（95%区间 {lo}–{hi}）",
+    },
+    "cost_backlog_down": {
+        "en": "the backlog shrinks by about {d} cases (95 % interval {lo} to {hi})",
+        "zh": "积压案件减少约 {d} 件（95%区间 {lo}–{hi}）",
+    },
     "sentence_end": {"en": ".", "zh": "。"},
     "downloads": {"en": "Downloads", "zh": "下载"},
     "download_png": {"en": "Figure (PNG)", "zh": "图片（PNG）"},

@@ -315,6 +315,8 @@ def end_differences(runs: pd.DataFrame) -> pd.DataFrame:
 
 def _num(x: float, decimals: int = 0, sign: bool = False) -> str:
     text = f"{x:+,.{decimals}f}" if sign else f"{x:,.{decimals}f}"
+    if float(text.replace(",", "")) == 0:  # "−0" and "+0" are nothing
+        text = text.lstrip("+-")
     return text.replace("-", "−")
 
 
@@ -342,7 +344,30 @@ def comparison_sentence(runs: pd.DataFrame, lang: str) -> str:
         other=scenario_label(runs.attrs["other"], lang),
         chosen=chosen_label(s, lang),
     )
-    return intro + t("sentence_and", lang).join(parts) + t("sentence_end", lang)
+    return (
+        intro + t("sentence_and", lang).join(parts) + t("sentence_end", lang) + _costs(diffs, lang)
+    )
+
+
+def _costs(diffs: pd.DataFrame, lang: str) -> str:
+    """What it costs, in a second sentence: the last 52 weeks' spending always, the backlog
+    when it clearly changes (a director reading only the sentence must not miss either)."""
+    parts = []
+    for col, always in (("budget_spent", True), ("backlog", False)):
+        r = diffs.loc[col]
+        clear = r["lo"] > 0 or r["hi"] < 0
+        if not (clear or always):
+            continue
+        d, lo, hi = (_num(abs(x)) for x in (r["diff"], r["lo"], r["hi"]))
+        if not clear:
+            key, lo, hi = f"cost_{col}_same", _num(r["lo"], 0, True), _num(r["hi"], 0, True)
+        elif r["diff"] > 0:
+            key = f"cost_{col}_up"
+        else:
+            key, lo, hi = f"cost_{col}_down", _num(-r["hi"]), _num(-r["lo"])
+        parts.append(t(key, lang, d=d, lo=lo, hi=hi))
+    joined = t("sentence_and", lang).join(parts)
+    return f" {joined[0].upper()}{joined[1:]}." if lang == "en" else f"{joined}。"
 
 
 def comparison_table(runs: pd.DataFrame, lang: str) -> pd.DataFrame:
