@@ -1146,6 +1146,10 @@ def test_the_cards_say_they_show_this_runs_last_four_weeks_not_a_years_mean():
     en, zh = dash.headline_note(model, "en"), dash.headline_note(model, "zh")
     assert f"weeks {10 - WINDOW + 1}–10 (the last {WINDOW})" in en and "52 weeks" in en
     assert f"第 {10 - WINDOW + 1}–10 周" in zh and "52 周" in zh
+    assert en.startswith("One simulated run") and zh.startswith("单次模拟运行")  # not data
+    start = rn.run_to(rn.build_model(settings), 0)  # after a reset: the settled status quo
+    en, zh = dash.headline_note(start, "en"), dash.headline_note(start, "zh")
+    assert f"last {WINDOW} weeks of the burn-in" in en and "预热期最后" in zh and "1–0" not in zh
 
 
 def test_an_opened_files_scenario_is_named_as_the_page_names_it():

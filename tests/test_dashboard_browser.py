@@ -416,6 +416,17 @@ def test_english_downloads_carry_the_settings_and_a_link_restores_them(chromium,
     context.close()
 
 
+def test_on_a_phone_the_comparisons_replicates_slider_keeps_a_usable_width(chromium, server):
+    context, page, _ = _open(chromium, server, size=(390, 844))
+    page.get_by_role("tab", name="情景对比").click()
+    track = page.locator(".replicates-slider .v-slider")
+    track.wait_for(timeout=30_000)
+    page.wait_for_timeout(1000)  # the tab's sliding transition ends
+    assert track.bounding_box()["width"] > 150  # it was 14 px: only the knob showed
+    assert _too_wide(page) == []
+    context.close()
+
+
 def test_back_undoes_a_preset_picked_over_moved_levers_and_forward_redoes_it(chromium, server):
     context, page, _ = _open(chromium, server, query="feedback_prob=0.6&weeks=40")
     assert page.get_by_text("当前 60%；范围 0 – 100%").count() == 1

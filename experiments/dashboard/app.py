@@ -104,6 +104,7 @@ CSS = """
 .cl-table th:first-child, .cl-table td:first-child { text-align: left; }
 .cl-table-wrap { max-width: 100%; overflow-x: auto; margin-bottom: 48px; }
 .cl-controls { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; }
+.replicates-slider { flex: 1 1 14em; min-width: 14em; }  /* a phone wraps it, not shrinks it */
 .cl-status { font-size: 0.95rem; color: #1f2328; }
 .cl-diff { font-size: 0.9rem; margin: 0; padding-left: 1.2em; }
 .v-slider__thumb-label { color: #fff; }
@@ -196,6 +197,8 @@ def error_places(errors: dict, lang: str) -> str:
 def headline_note(model: CommunityModel, lang: str) -> str:
     """What the cards show: rates over the measurement window, not a year's mean."""
     last = model.week
+    if last == 0:  # after a reset: the burn-in's last weeks, not weeks "1–0"
+        return t("cards_note_start", lang, window=WINDOW)
     return t("cards_note", lang, first=max(1, last - WINDOW + 1), last=last, window=WINDOW)
 
 
@@ -922,10 +925,11 @@ def CompareView(settings, invalid, lang, other_state, replicates_state, result_s
             on_value=lambda label: set_other(presets[label]),
             style={"max-width": "16em"},
         )
-        solara.SliderInt(
-            t("replicates", lang), value=replicates, min=2, max=LIMITS.max_replicates,
-            on_value=set_replicates,
-        )  # fmt: skip
+        with solara.Div(classes=["replicates-slider"]):
+            solara.SliderInt(
+                t("replicates", lang), value=replicates, min=2, max=LIMITS.max_replicates,
+                on_value=set_replicates,
+            )  # fmt: skip
         solara.Text(t("value_now", lang, value=str(replicates)), classes=["cl-status"])
         solara.Button(
             t("compare_button", lang),

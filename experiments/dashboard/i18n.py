@@ -194,10 +194,19 @@ MESSAGES: dict[str, dict[str, str]] = {
     "download_png": {"en": "Figure (PNG)", "zh": "图片（PNG）"},
     "download_toml": {"en": "Experiment spec (TOML)", "zh": "实验配置（TOML）"},
     "cards_note": {
-        "en": "This run: shares over weeks {first}–{last} (the last {window}); backlog now; "
-        "spending since week 1. The comparison averages the last 52 weeks of several runs.",
-        "zh": "本次运行：比率为第 {first}–{last} 周（最近 {window} 周）；积压为当前值；"
-        "支出自第 1 周起累计。情景对比取多次运行最后 52 周的平均值。",
+        "en": "One simulated run (not measured data; another seed gives other figures): shares "
+        "over weeks {first}–{last} (the last {window}); backlog now; spending since week 1. For "
+        "figures to quote, Compare scenarios averages the last 52 weeks of several runs.",
+        "zh": "单次模拟运行（非实测数据，换一个随机种子数字会不同）：比率为第 {first}–{last} 周"
+        "（最近 {window} 周）；积压为当前值；支出自第 1 周起累计。引用数字请用“情景对比”"
+        "（多次运行最后 52 周的平均值）。",
+    },
+    "cards_note_start": {
+        "en": "One simulated run (not measured data; another seed gives other figures), at week "
+        "0: the settled status quo, shares over the last {window} weeks of the burn-in. For "
+        "figures to quote, Compare scenarios averages the last 52 weeks of several runs.",
+        "zh": "单次模拟运行（非实测数据，换一个随机种子数字会不同），第 0 周：预热后的现状，"
+        "比率为预热期最后 {window} 周。引用数字请用“情景对比”（多次运行最后 52 周的平均值）。",
     },
     "toml_head": {
         "en": "civicloop {version} – exported {when}\n"
