@@ -150,8 +150,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     print(
         f"retired share of participants {s['retired_share_of_participants_end']:.3f}; "
-        f"re-report ratio {s['rereport_ratio']:.2f}; budget spent "
-        f"{s['budget_spent_total']:.1f} (10k CNY)"
+        f"budget spent {s['budget_spent_total']:.1f} (10k CNY)"
+    )
+    print(
+        "re-reporting        odds ratio, first report fixed vs not (Mantel–Haenszel, 95 % CI) "
+        f"{s['rereport_ratio']:.2f} [{s['rereport_ratio_lo']:.2f}, {s['rereport_ratio_hi']:.2f}]"
     )
     if args.out:
         frame = results.tidy_weekly(model.datacollector.get_model_vars_dataframe())
