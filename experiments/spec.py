@@ -189,7 +189,7 @@ class _Validator:
                              allowed=sorted(_TOP_KEYS))  # fmt: skip
         name = raw.get("name")
         if not isinstance(name, str) or not _NAME.match(name):
-            raise self.error(("name",), "required: letters, digits, '_' or '-'")
+            raise self.error(("name",), "required: letters, digits, '_' or '-'", "name")
         if len(name) > MAX_NAME:
             raise self.error(("name",), f"at most {MAX_NAME} characters, got {len(name)}")
         if not isinstance(raw.get("description", ""), str):

@@ -950,10 +950,11 @@ def test_why_a_file_cannot_open_is_said_in_the_pages_language():
          "（是否想写：feedback_prob？）"),
         ('name="x"\nseed=1\n[base]\nfeedback_prob = 1.5\n',
          "p.toml 第 4 行，base.feedback_prob：反馈闭环（feedback_prob）不能取 1.5；"
-         "允许：[0, 1] 之间的数"),
+         "允许：[0, 1] 之间的数，即页面上的 0–100%"),
         ('name="x"\nseed=1\nweeks = 0\n',
          "p.toml 第 3 行，weeks：须为 [1, 100000] 之间的整数，文件中为 0"),
         ('name="x"\n', "p.toml，seed：必须填写（一个整数）"),
+        ("", "p.toml，name：必须填写实验名称"),
         ('name="x"\nseed=1\nweek = 10\n', "p.toml 第 3 行，week：不认识的键（是否想写：weeks？）"),
         ('name="x"\nseed=1\n[scenarios.a]\nfrom = "beijng"\n',
          "p.toml 第 4 行，scenarios.a.from：没有名为“beijng”的预设情景"

@@ -670,7 +670,11 @@ def spec_error_zh(exc: SpecError) -> str | None:
         return f"{where}：没有名为“{cause.name}”的参数{hint}"
     if isinstance(cause, ParameterError) and cause.kind == "not_allowed":
         p = PARAMS[cause.name]
-        return f"{where}：{p.label_zh}（{p.name}）不能取 {cause.value!r}；允许：{p.allowed_zh()}"
+        shown = f"，即页面上的 {p.low * 100:g}–{p.high * 100:g}%" if is_share(p) else ""
+        return (f"{where}：{p.label_zh}（{p.name}）不能取 {cause.value!r}；"
+                f"允许：{p.allowed_zh()}{shown}")  # fmt: skip
+    if exc.code == "name":
+        return f'{where}：必须填写实验名称（字母、数字、“_”或“-”），例如 name = "my_scenario"'
     if exc.code == "integer":
         return f"{where}：须为 [{f['low']}, {f['high']}] 之间的整数，文件中为 {f['value']!r}"
     if exc.code == "required":
@@ -682,7 +686,8 @@ def spec_error_zh(exc: SpecError) -> str | None:
     if exc.code == "unknown_scenario":
         close = difflib.get_close_matches(f["name"], list(SCENARIOS), n=1, cutoff=0.6)
         hint = f"（是否想写：{close[0]}？）" if close else ""
-        return f"{where}：没有名为“{f['name']}”的预设情景{hint}；可用：{'、'.join(SCENARIOS)}"
+        known = "、".join(f"{n}（{scenario_label(n, 'zh')}）" for n in SCENARIOS)
+        return f"{where}：没有名为“{f['name']}”的预设情景{hint}；可用：{known}"
     return None
 
 
