@@ -451,7 +451,10 @@ def budget_search(out: Path, quick: bool, backend: str = "processes",
         return rec
 
     rows = []
-    for item in best_for_budgets(frame, spec):
+    budgets = best_for_budgets(frame, spec)
+    dearest = float(frame["cost"].max()) if "cost" in frame and len(frame) else float("nan")
+    loose = [f"{item['budget']:.0f}" for item in budgets if item["budget"] > dearest]
+    for item in budgets:
         best = item["best"]
         mix = "no searched policy fits" if best is None else ", ".join(
             f"{n} {_short(best[f'lever_{n}'])}" for n in spec.levers)  # fmt: skip
@@ -475,6 +478,16 @@ def budget_search(out: Path, quick: bool, backend: str = "processes",
         "",
         markdown_table(pd.DataFrame(rows)),
         "",
+        *(
+            [
+                f"No policy here costs more than {dearest:.0f} (10k CNY a year) at "
+                f"{spec.base.get('n_residents', 'these')} households, so the ceilings of "
+                f"{', '.join(loose)} do not bind: their best plans are the same.",
+                "",
+            ]
+            if loose
+            else []
+        ),  # fmt: skip
     ]
 
 
