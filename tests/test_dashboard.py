@@ -1038,7 +1038,10 @@ def test_a_dropped_scenario_file_opens_on_screen_and_a_bad_one_is_explained(
         _drop(rc, monkeypatch, "policy_003.toml", POLICY.encode())
         await until(lambda: _texts(rc, "spec-ready"))
         assert not _texts(rc, "spec-error")
-        assert _texts(rc, "spec-ready")[0].startswith("policy_003.toml · policy：与现状相比有 4 项")
+        assert _texts(rc, "spec-ready")[0].startswith(
+            "policy_003.toml · policy：与现状相比有 4 项设置不同"
+            "（居民户数、反馈闭环、吹哨报到、考核方式）"
+        )
         _button(rc, "打开此文件").widget.click()
         settings = rn.settings_from_spec(POLICY)
         model = rn.run_to(rn.build_model(settings), 60)
@@ -1157,7 +1160,7 @@ def test_an_opened_files_scenario_is_named_as_the_page_names_it():
     settings = rn.settings_for("feedback_loop", seed=7, weeks=40)
     settings["params"]["feedback_prob"] = 0.5  # changed on the page: saved as on_screen
     chosen, _ = rn.scenario_from_spec(rn.scenario_toml(settings), "saved.toml")
-    assert chosen == "on_screen" and dash.spec_scenario_label(chosen, "zh") == "当前设置"
+    assert chosen == "on_screen" and dash.spec_scenario_label(chosen, "zh") == "页面保存的设置"
     assert dash.spec_scenario_label("beijing_reform", "en") == scenario_label_en("beijing_reform")
     assert dash.spec_scenario_label("policy", "zh") == "policy"  # a file's own name stays
 

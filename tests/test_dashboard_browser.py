@@ -332,7 +332,8 @@ def test_a_scenario_file_chosen_from_the_keyboard_opens_and_runs(chromium, serve
     ready = page.locator(".spec-ready")
     ready.wait_for(timeout=30_000)
     said = ready.inner_text()
-    assert said.startswith("policy.toml · policy：与现状相比有 4 项设置不同，共 60 周"), said
+    assert said.startswith("policy.toml · policy：与现状相比有 4 项设置不同（居民户数、反馈闭环、"
+                           "吹哨报到、考核方式），共 60 周"), said  # fmt: skip
     page.get_by_role("button", name="打开此文件").click()
     _wait_week(page, 60, timeout=60_000)
     assert "以现状为基础，改动了" in page.locator(".preset-explanation").inner_text()  # opened

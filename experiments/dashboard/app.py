@@ -183,7 +183,7 @@ def spec_scenario_label(name: str, lang: str) -> str:
     if name in SCENARIOS:
         return scenario_label(name, lang)
     if name == "on_screen" or name.endswith("_on_screen"):
-        return t("on_screen", lang)
+        return t("saved_on_screen", lang)
     return name
 
 
@@ -760,7 +760,9 @@ def Sidebar(
             Note(dropped["error"], "error", classes=["spec-error"])
         elif dropped:
             new = dropped["settings"]
-            Note(t("spec_ready", lang, name=dropped["name"], n=len(rn.differences(new)),
+            changed = [param_name(PARAMS[k], lang) for k, *_ in rn.differences(new)]
+            names = ("、" if lang == "zh" else ", ").join(changed) or "–"
+            Note(t("spec_ready", lang, name=dropped["name"], n=len(changed), names=names,
                    weeks=new["weeks"]), classes=["spec-ready"])  # fmt: skip
             solara.Button(t("open_file", lang), on_click=open_spec, color="primary",
                           classes=["spec-open"])  # fmt: skip

@@ -369,9 +369,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "不是文本文件（UTF-8）",
     },
     "spec_ready": {
-        "en": "{name}: {n} settings differ from the status quo, {weeks} weeks.",
-        "zh": "{name}：与现状相比有 {n} 项设置不同，共 {weeks} 周。",
+        "en": "{name}: {n} settings differ from the status quo ({names}), {weeks} weeks.",
+        "zh": "{name}：与现状相比有 {n} 项设置不同（{names}），共 {weeks} 周。",
     },
+    "saved_on_screen": {"en": "settings saved from the page", "zh": "页面保存的设置"},
     "open_file": {"en": "Open this file", "zh": "打开此文件"},
     "err_url": {
         "en": "Some settings in the link were not used: {names}.",
