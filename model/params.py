@@ -1139,7 +1139,7 @@ _P: list[Param] = [
         "each week: departments hand the follow-up down (chasing papers, answering the "
         "household), so a backlog upstream eats the time for new cases. Off (0) by "
         "default: fitted with the overload as a target it reached the overload only by "
-        "jamming the services (docs/VALIDATION.md).",
+        "jamming the services.",
         "levers",
         0,
         2,
@@ -1180,7 +1180,10 @@ _P: list[Param] = [
         0.0,
         "Resident incentive",
         "居民参与激励",
-        "Reward for taking part (points, recognition), in log-odds at full strength 1.",
+        "Reward for taking part (points, recognition). At 100 % it multiplies the odds of "
+        "reporting, attending an activity and joining a meeting by about 2.7 (+1 in "
+        "log-odds), and each participant costs incentive_cost a week (in proportion at lower "
+        "strengths).",
         "levers",
         0,
         1,
@@ -1704,10 +1707,11 @@ _DESCRIPTIONS_ZH: dict[str, str] = {
     "push_down_per_waiting_job": "部门每件未办结的积案每周占用网格员的工作量（以案件计）："
     "部门把跟进工作下派给网格（催材料、答复居民），上游积压越多，网格处理新案件的时间越少。"
     "默认关闭（0）：以网格员超负荷为校准目标拟合时，"
-    "只有在服务瘫痪时才达到超负荷（见 docs/VALIDATION.md）。",
+    "只有在服务瘫痪时才达到超负荷。",
     "paperwork_share": "网格员、职能部门和党员用于考核台账的时间比例。",
     "assessment": "trace：考核记录与办结率，逾期案件被纸面办结、活动流于形式；results：考核满意率与实际成效。",  # noqa: E501
-    "resident_incentive": "对参与的奖励（积分、表彰），满强度1时增加的对数几率。",
+    "resident_incentive": "对参与的奖励（积分、表彰）。100% 时，反映问题、参加活动和参加议事会的"
+    "几率约提高到 2.7 倍（对数几率 +1），每名参与者每周花费 incentive_cost（强度较低时按比例）。",
     "worker_performance_pay": "与绩效挂钩的工资比例；有效能力按 performance_pay_gain 提高。",
     "department_budget": "每千户每年用于解决上报案件的部门预算；每个财年初（第0、52、104……周）"
     "拨付，年中改动从下一财年起生效。",
